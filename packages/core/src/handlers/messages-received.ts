@@ -1,0 +1,139 @@
+/**
+ * Theory of operation: the dialog channel, client→hub (docs/protocol.md §6;
+ * the seed's ProcessDialog and its message processors, hub-protocol.md §8.5).
+ *
+ * Messages are handled one at a time, in sequence order, exactly once:
+ * - every message's piggybacked `ack` trims the hub's outbox;
+ * - `seq ≤ inSeq` is a duplicate and is dropped; `seq > inSeq + 1` is a gap
+ *   and is dropped too (the client resends from the hub's ack);
+ * - `inSeq` advances per message *after* it is handled (B7), and no handler
+ *   touches the hub→client counter except by queueing its own answer with the
+ *   hub's next sequence number (B1);
+ * - counters count messages, not id gaps (B5).
+ * Answers go out in one `writeDialog`; with nothing to answer, a bare ack.
+ * Anything the client heard from counts as liveness.
+ */
+import type { TransportInput } from '../inputs.js';
+import { CLIENT_MESSAGE_TYPES, type DialogMessage, type MessageBody } from '../messages.js';
+import type { Client, OutboundMessage, Session } from '../model.js';
+import type { Tx } from '../tx.js';
+import { messageProblem } from '../validate.js';
+
+type MessagesInput = Extract<TransportInput, { type: 'messagesReceived' }>;
+
+export function messagesReceived(tx: Tx, input: MessagesInput): void {
+  const { link } = input;
+  let session = tx.sessions.get(link);
+  if (session === undefined) {
+    // Late frames from a link that was closed or never logged in.
+    tx.log('warn', 'messagesWithoutSession', null, { link, count: input.messages.length });
+    tx.closeLink(link, null, 'notLoggedIn');
+    return;
+  }
+  const clientId = session.clientId;
+  const limits = tx.config.limits;
+  let messages = input.messages;
+  if (messages.length > limits.maxBatch) {
+    tx.log('warn', 'batchTooLarge', clientId, { count: messages.length, kept: limits.maxBatch });
+    messages = messages.slice(0, limits.maxBatch);
+  }
+  session = tx.heard(session);
+  const answers: OutboundMessage[] = [];
+  let duplicates = 0;
+  let gaps = 0;
+  let sequenced = 0;
+  let closed = false;
+  for (const m of messages) {
+    const problem = messageProblem(m, limits);
+    if (problem !== null) {
+      // The rest of the batch is dropped with it; the client resends from the hub's ack.
+      tx.log('warn', 'malformedMessage', clientId, { problem, seq: typeof m?.seq === 'number' ? m.seq : -1 });
+      break;
+    }
+    session = { ...session, dialog: tx.applyAck(session.dialog, m.ack, clientId) };
+    if (m.seq === 0) continue;
+    sequenced++;
+    if (m.seq <= session.dialog.inSeq) {
+      duplicates++;
+      continue;
+    }
+    if (m.seq > session.dialog.inSeq + 1) {
+      gaps++;
+      continue;
+    }
+    const handled = handle(tx, session, m, answers);
+    session = handled.session;
+    if (handled.closed) {
+      closed = true;
+      break;
+    }
+  }
+  if (duplicates > 0) tx.log('debug', 'duplicatesDropped', clientId, { count: duplicates });
+  if (gaps > 0) tx.log('info', 'gapDropped', clientId, { count: gaps, expected: session.dialog.inSeq + 1 });
+  if (closed) {
+    tx.putSession(session);
+    tx.endSession(session, 'closedByClient');
+    return;
+  }
+  tx.putSession(session);
+  if (answers.length > 0) tx.write(session, answers);
+  else if (sequenced > 0) tx.writeAck(session);
+}
+
+interface Handled {
+  readonly session: Session;
+  readonly closed: boolean;
+}
+
+/** Handles one in-order message; advances `inSeq` and the message counter once it is done. */
+function handle(tx: Tx, session: Session, m: DialogMessage, answers: OutboundMessage[]): Handled {
+  const clientId = session.clientId;
+  const done = (s: Session): Session => ({ ...s, dialog: { ...s.dialog, inSeq: m.seq, messagesIn: s.dialog.messagesIn + 1 } });
+  const answer = (s: Session, body: MessageBody): Session => {
+    const queued = tx.enqueue(s.dialog, body);
+    if (queued === undefined) {
+      tx.log('warn', 'outboxFull', clientId, { outbox: s.dialog.outbox.length, dropped: body.type, replyTo: m.seq });
+      return s;
+    }
+    answers.push(queued.message);
+    return { ...s, dialog: queued.dialog };
+  };
+  const body = m.body;
+  if (!CLIENT_MESSAGE_TYPES.has(body.type)) {
+    tx.log('warn', 'unexpectedMessage', clientId, { type: body.type, seq: m.seq });
+    return { session: done(session), closed: false };
+  }
+  switch (body.type) {
+    case 'null':
+      return { session: done(session), closed: false };
+    case 'log':
+      tx.log(body.isError ? 'warn' : 'info', 'clientLog', clientId, { text: body.text, clientTime: body.at, seq: m.seq });
+      return { session: done(session), closed: false };
+    case 'close':
+      tx.log('info', 'clientClosed', clientId, { seq: m.seq });
+      return { session: done(session), closed: true };
+    case 'setInfo': {
+      const client = tx.client(clientId)!;
+      // The payload may not move the client to another id or profile (B3).
+      if ((body.clientId !== undefined && body.clientId !== client.id) || (body.profileId !== undefined && body.profileId !== client.profileId)) {
+        tx.log('warn', 'setInfoIdMismatch', clientId, { seq: m.seq, claimedClient: body.clientId ?? null, claimedProfile: body.profileId ?? null });
+        return { session: answer(done(session), { type: 'refused', replyTo: m.seq, reason: 'idMismatch' }), closed: false };
+      }
+      // Contact fields only: id, profile and registration time stay (B2).
+      const updated: Client = { ...client, contact: body.contact };
+      tx.putClient(updated);
+      return { session: answer(done(session), { type: 'ok', replyTo: m.seq }), closed: false };
+    }
+    case 'app': {
+      if (!tx.config.appMessageTypes.includes(body.appType)) {
+        tx.log('warn', 'unknownAppType', clientId, { appType: body.appType, seq: m.seq });
+        return { session: answer(done(session), { type: 'refused', replyTo: m.seq, reason: 'unknownAppType' }), closed: false };
+      }
+      tx.emit({ type: 'deliver', clientId, seq: m.seq, appType: body.appType, payload: body.payload, replyTo: body.replyTo });
+      return { session: done(session), closed: false };
+    }
+    default:
+      tx.log('warn', 'unexpectedMessage', clientId, { type: body.type, seq: m.seq });
+      return { session: done(session), closed: false };
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Theory of operation: the entities of protocol v1 (docs/protocol.md §2).
+ *
+ * - A profile groups client installations; at most one of them is `enabled`.
+ * - A client is one installation, registered once, with two dialog sequence
+ *   spaces that are never reset while it exists.
+ * - A session is an online client: the link it is reachable on, its liveness
+ *   deadlines and, while it lasts, its live dialog state. The dialog state has
+ *   exactly one home at a time: `Session.dialog` while online, `Client.dialog`
+ *   while offline. This keeps the per-message path off the client table, whose
+ *   size is the number of registered clients.
+ *
+ * Everything here is plain, immutable data.
+ */
+import type { ClientId, LinkId, Millis, ProfileId } from './ids.js';
+import type { MessageBody } from './messages.js';
+
+export type ClientStatus = 'enabled' | 'disabled' | 'banned' | 'reset';
+export const CLIENT_STATUSES: readonly ClientStatus[] = ['enabled', 'disabled', 'banned', 'reset'];
+
+export type ManagementMode = 'auto' | 'manual';
+export const MANAGEMENT_MODES: readonly ManagementMode[] = ['auto', 'manual'];
+
+/** The re-login policy (docs/protocol.md §5). */
+export type Policy = 'replaceOld' | 'ignoreNew' | 'seniority';
+export const POLICIES: readonly Policy[] = ['replaceOld', 'ignoreNew', 'seniority'];
+
+/** The contact fields SetInfo may change (never id, profile or registration time: B2, B3). */
+export interface Contact {
+  readonly name: string;
+  readonly phone: string;
+  readonly email: string;
+}
+
+/** What a client reports about its machine; keys and values are the client's. */
+export type Environment = Readonly<Record<string, string>>;
+
+export interface EnvironmentEntry {
+  readonly at: Millis;
+  readonly env: Environment;
+}
+
+export interface Profile {
+  readonly id: ProfileId;
+  readonly name: string;
+  readonly mode: ManagementMode;
+  /** Per-profile override of the hub's policy, or null to use the hub's. */
+  readonly policy: Policy | null;
+  /** The profile's enabled client, if any: the single source of the one-enabled rule. */
+  readonly enabledClient: ClientId | null;
+  /** Number of registered clients in the profile. */
+  readonly clientCount: number;
+}
+
+/** A message waiting in the hub's outbox until the client acknowledges it. */
+export interface OutboundMessage {
+  readonly seq: number;
+  readonly body: MessageBody;
+}
+
+/**
+ * One client's dialog: two sequence spaces (hub→client "out", client→hub "in"),
+ * each starting at 1, and counters that count messages, not id gaps (B5).
+ */
+export interface DialogState {
+  /** Highest client→hub sequence number handled; the next expected is `inSeq + 1`. */
+  readonly inSeq: number;
+  /** Highest hub→client sequence number assigned. */
+  readonly outSeq: number;
+  /** Highest hub→client sequence number the client acknowledged. */
+  readonly outAcked: number;
+  /** Unacknowledged hub→client messages, seq ascending, all in (outAcked, outSeq]. */
+  readonly outbox: readonly OutboundMessage[];
+  /** Client→hub messages handled (the seed's SentMsgCount, counted per message). */
+  readonly messagesIn: number;
+  /** Hub→client messages sent (the seed's ReceivedMsgCount, counted per message). */
+  readonly messagesOut: number;
+  /** When the hub last heard from the client (hub clock, B24), or null if never. */
+  readonly lastSeen: Millis | null;
+}
+
+export interface Client {
+  readonly id: ClientId;
+  readonly profileId: ProfileId;
+  readonly status: ClientStatus;
+  /** Monotonic registration sequence: seniority compares this, never a clock (B24). */
+  readonly regSeq: number;
+  readonly registeredAt: Millis;
+  readonly contact: Contact;
+  /** Environment history, oldest first; an entry is added only when it changes. */
+  readonly environments: readonly EnvironmentEntry[];
+  /** SHA-256 of the client's secret, lower-case hex. The secret itself is never kept. */
+  readonly verifier: string;
+  /** The request id of the registration, so that a repeated registration is answered alike. */
+  readonly registrationRequestId: number;
+  /** True once the client proved its secret (any start/resume/sync/login). */
+  readonly proven: boolean;
+  /** The dialog while offline; null while online (the session holds it then). */
+  readonly dialog: DialogState | null;
+}
+
+export interface Session {
+  readonly link: LinkId;
+  readonly clientId: ClientId;
+  readonly since: Millis;
+  /** Last time the hub heard anything from the client on this session. */
+  readonly lastHeard: Millis;
+  /** When to send the next Sync ("are you there?"). */
+  readonly syncAt: Millis;
+  /** When to declare the client offline. */
+  readonly deadAt: Millis;
+  /**
+   * The key under which the session sits in the deadline index. It is never
+   * later than min(syncAt, deadAt); activity moves the real deadlines later
+   * without touching the index, and a timer step re-files sessions that fired
+   * early (lazy deadlines: see deadlines.ts).
+   */
+  readonly indexedAt: Millis;
+  readonly dialog: DialogState;
+}
+
+export const EMPTY_DIALOG: DialogState = Object.freeze({
+  inSeq: 0,
+  outSeq: 0,
+  outAcked: 0,
+  outbox: Object.freeze([]) as readonly OutboundMessage[],
+  messagesIn: 0,
+  messagesOut: 0,
+  lastSeen: null,
+});
