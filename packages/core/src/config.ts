@@ -32,6 +32,8 @@ export interface HubConfig {
   readonly maxOutbox?: number;
   /** Application message types the embedding application handles (the seed's dispatch table). */
   readonly appMessageTypes?: readonly string[];
+  /** Most application messages per client handed over and not yet confirmed by the application. */
+  readonly maxUnconfirmed?: number;
   readonly limits?: Partial<Limits>;
 }
 
@@ -42,6 +44,7 @@ export interface ResolvedConfig {
   readonly deadAfterMs: number;
   readonly retryAfterMs: number;
   readonly maxOutbox: number;
+  readonly maxUnconfirmed: number;
   /** Sorted, without duplicates. */
   readonly appMessageTypes: readonly string[];
   readonly limits: Limits;
@@ -99,6 +102,7 @@ export function resolveConfig(config: HubConfig = {}): ResolvedConfig {
     });
   }
   const maxOutbox = positiveInt('maxOutbox', config.maxOutbox ?? 1024);
+  const maxUnconfirmed = positiveInt('maxUnconfirmed', config.maxUnconfirmed ?? 1024);
   const types = [...new Set(config.appMessageTypes ?? [])].sort();
   for (const ty of types) {
     if (typeof ty !== 'string' || !APP_TYPE.test(ty)) {
@@ -114,5 +118,5 @@ export function resolveConfig(config: HubConfig = {}): ResolvedConfig {
     maxBatch: positiveInt('limits.maxBatch', l.maxBatch),
     maxPayloadBytes: positiveInt('limits.maxPayloadBytes', l.maxPayloadBytes),
   };
-  return Object.freeze({ policy, syncAfterMs, syncEveryMs, deadAfterMs, retryAfterMs, maxOutbox, appMessageTypes: Object.freeze(types), limits: Object.freeze(limits) });
+  return Object.freeze({ policy, syncAfterMs, syncEveryMs, deadAfterMs, retryAfterMs, maxOutbox, maxUnconfirmed, appMessageTypes: Object.freeze(types), limits: Object.freeze(limits) });
 }

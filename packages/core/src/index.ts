@@ -8,7 +8,7 @@
  * docs/architecture.md for the run loop and docs/protocol.md for the protocol.
  */
 export { initialState, clientDialogOf, type HubState } from './state.js';
-export { step, nextDeadline, run, type Step } from './step.js';
+export { step, nextDeadline, pendingDeliveries, run, type Step } from './step.js';
 export {
   resolveConfig,
   CONNECTION_TIMINGS,
@@ -47,6 +47,7 @@ export {
   type EnvironmentEntry,
   type ManagementMode,
   type OutboundMessage,
+  type PendingDelivery,
   type Policy,
   type Profile,
   type Session,
@@ -58,6 +59,7 @@ export { HubUsageError, type HubUsageErrorCode } from './errors.js';
 export { ok, err, type Result } from './result.js';
 export { verifierOf, credentialVerifier } from './credentials.js';
 export { redactInput, redactCommand } from './redact.js';
+export { serialize, deserialize, SNAPSHOT_VERSION, type SnapshotError, type DeserializeOptions } from './snapshot.js';
 export { checkInvariants } from './invariants.js';
 export { IntMap } from './collections/int-map.js';
 export {

@@ -13,8 +13,12 @@ import type { Credential, Request } from './requests.js';
 export type ActionId = string;
 
 export type TransportInput =
-  /** A connection-channel request arrived on `link`. `issued` is the secret the shell drew for a registration. */
-  | { readonly type: 'requestReceived'; readonly link: LinkId; readonly request: Request; readonly issued?: Credential }
+  /**
+   * A connection-channel request arrived on `link`. `issued` is the secret the
+   * shell drew for a registration. `denied` is set when the application's
+   * authentication hook refused the requester (the core answers `denied`).
+   */
+  | { readonly type: 'requestReceived'; readonly link: LinkId; readonly request: Request; readonly issued?: Credential; readonly denied?: boolean }
   /** Dialog messages arrived on `link` (in the order the transport received them). */
   | { readonly type: 'messagesReceived'; readonly link: LinkId; readonly messages: readonly DialogMessage[] }
   /** The transport lost or closed `link` (not a decision of the hub). */
@@ -49,15 +53,17 @@ export type AppTarget = { readonly clientId: ClientId } | { readonly profileId: 
 
 export type ApplicationInput =
   /** The application sends a message to a client (or to a profile's enabled client). */
-  {
-    readonly type: 'appMessageSent';
-    readonly actionId: ActionId;
-    readonly to: AppTarget;
-    readonly appType: string;
-    readonly payload: Uint8Array;
-    /** The client message this answers, or 0 for a push. */
-    readonly replyTo: number;
-  };
+  | {
+      readonly type: 'appMessageSent';
+      readonly actionId: ActionId;
+      readonly to: AppTarget;
+      readonly appType: string;
+      readonly payload: Uint8Array;
+      /** The client message this answers, or 0 for a push. */
+      readonly replyTo: number;
+    }
+  /** The application finished handling the message it was handed (`deliver`) with this seq. */
+  | { readonly type: 'appMessageHandled'; readonly clientId: ClientId; readonly seq: number };
 
 export type HubInput = TransportInput | OperatorInput | ApplicationInput | { readonly type: 'timerFired' };
 

@@ -72,6 +72,11 @@ function dialogProblems(state: HubState, clientId: number, d: DialogState): stri
   const out: string[] = [];
   if (d.outAcked > d.outSeq) out.push(`client ${clientId}: acked ${d.outAcked} beyond sent ${d.outSeq}`);
   if (d.outbox.length > state.config.maxOutbox) out.push(`client ${clientId}: outbox ${d.outbox.length} over its bound`);
+  if (d.unconfirmed.length > state.config.maxUnconfirmed) out.push(`client ${clientId}: ${d.unconfirmed.length} unconfirmed deliveries, over the bound`);
+  for (let i = 1; i < d.unconfirmed.length; i++) {
+    if (d.unconfirmed[i]!.seq <= d.unconfirmed[i - 1]!.seq) out.push(`client ${clientId}: unconfirmed deliveries out of order`);
+  }
+  for (const u of d.unconfirmed) if (u.seq > d.inSeq) out.push(`client ${clientId}: unconfirmed delivery ${u.seq} beyond handled ${d.inSeq}`);
   let expected = d.outAcked + 1;
   for (const m of d.outbox) {
     if (m.seq !== expected) {

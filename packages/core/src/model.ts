@@ -52,6 +52,19 @@ export interface Profile {
   readonly clientCount: number;
 }
 
+/**
+ * An application message handed to the embedding application (a `deliver`
+ * command) whose handling the application has not confirmed yet
+ * (`appMessageHandled`). It is part of the durable state, so after a crash the
+ * shell hands it over again with the same `(clientId, seq)`.
+ */
+export interface PendingDelivery {
+  readonly seq: number;
+  readonly appType: string;
+  readonly payload: Uint8Array;
+  readonly replyTo: number;
+}
+
 /** A message waiting in the hub's outbox until the client acknowledges it. */
 export interface OutboundMessage {
   readonly seq: number;
@@ -77,6 +90,8 @@ export interface DialogState {
   readonly messagesOut: number;
   /** When the hub last heard from the client (hub clock, B24), or null if never. */
   readonly lastSeen: Millis | null;
+  /** Application messages handed over and not yet confirmed, seq ascending. */
+  readonly unconfirmed: readonly PendingDelivery[];
 }
 
 export interface Client {
@@ -127,4 +142,5 @@ export const EMPTY_DIALOG: DialogState = Object.freeze({
   messagesIn: 0,
   messagesOut: 0,
   lastSeen: null,
+  unconfirmed: Object.freeze([]) as readonly PendingDelivery[],
 });

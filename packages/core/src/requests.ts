@@ -75,7 +75,8 @@ export type RejectReason =
   | 'profileInUse'
   | 'alreadyOnline'
   | 'seniority'
-  | 'linkBusy';
+  | 'linkBusy'
+  | 'denied';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'badCredentials',
@@ -86,6 +87,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'alreadyOnline',
   'seniority',
   'linkBusy',
+  'denied',
 ];
 
 export interface ProfileSummary {

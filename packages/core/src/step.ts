@@ -23,6 +23,7 @@
 import type { HubCommand } from './commands.js';
 import { firstDeadline } from './deadlines.js';
 import { HubUsageError } from './errors.js';
+import { appMessageHandled } from './handlers/app-message-handled.js';
 import { appMessageSent } from './handlers/app-message-sent.js';
 import { clientDeleted, clientKicked, statusSet } from './handlers/client-actions.js';
 import { commandFailed } from './handlers/command-failed.js';
@@ -32,7 +33,7 @@ import { profileCreated, profileModeSet, profilePolicySet, profileRemoved, profi
 import { requestReceived } from './handlers/request-received.js';
 import type { Millis } from './ids.js';
 import type { HubInput } from './inputs.js';
-import type { HubState } from './state.js';
+import { clientDialogOf, type HubState } from './state.js';
 import { Tx, type Step } from './tx.js';
 
 export type { Step };
@@ -75,6 +76,8 @@ function dispatch(tx: Tx, input: HubInput): void {
       return;
     case 'appMessageSent':
       return appMessageSent(tx, input);
+    case 'appMessageHandled':
+      return appMessageHandled(tx, input);
     case 'profileCreated':
       return profileCreated(tx, input);
     case 'profileRenamed':
@@ -108,6 +111,24 @@ function dispatch(tx: Tx, input: HubInput): void {
  */
 export function nextDeadline(state: HubState): Millis | undefined {
   return firstDeadline(state.deadlines)?.at;
+}
+
+/**
+ * Every application message handed over (`deliver`) and not yet confirmed,
+ * in client-id then sequence order, as `deliver` commands.
+ *
+ * Call it once after restoring a hub (snapshot plus journal) and run the
+ * commands: they are the hand-overs a crash may have interrupted. It walks all
+ * clients, so it is for recovery, not for every step.
+ */
+export function pendingDeliveries(state: HubState): HubCommand[] {
+  const out: HubCommand[] = [];
+  for (const client of state.clients.values()) {
+    const dialog = clientDialogOf(state, client);
+    if (dialog === null) continue;
+    for (const d of dialog.unconfirmed) out.push({ type: 'deliver', clientId: client.id, ...d });
+  }
+  return out;
 }
 
 /** Convenience for tests and simulators: runs `inputs` in order at the given times. */

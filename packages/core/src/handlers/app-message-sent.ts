@@ -10,7 +10,7 @@ import type { ClientId } from '../ids.js';
 import type { ApplicationInput } from '../inputs.js';
 import type { Tx } from '../tx.js';
 
-export function appMessageSent(tx: Tx, input: ApplicationInput): void {
+export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 'appMessageSent' }>): void {
   const fail = (reason: string, message: string): void => tx.actionResult(input.actionId, false, reason, message);
   if (!tx.config.appMessageTypes.includes(input.appType)) {
     fail('unknownAppType', `application message type ${JSON.stringify(input.appType)} is not registered`);

@@ -63,6 +63,7 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
     }
     const handled = handle(tx, session, m, answers);
     session = handled.session;
+    if (handled.stop === true) break;
     if (handled.closed) {
       closed = true;
       break;
@@ -83,6 +84,8 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
 interface Handled {
   readonly session: Session;
   readonly closed: boolean;
+  /** The message was left unhandled; so are the ones after it. */
+  readonly stop?: boolean;
 }
 
 /** Handles one in-order message; advances `inSeq` and the message counter once it is done. */
@@ -129,8 +132,15 @@ function handle(tx: Tx, session: Session, m: DialogMessage, answers: OutboundMes
         tx.log('warn', 'unknownAppType', clientId, { appType: body.appType, seq: m.seq });
         return { session: answer(done(session), { type: 'refused', replyTo: m.seq, reason: 'unknownAppType' }), closed: false };
       }
-      tx.emit({ type: 'deliver', clientId, seq: m.seq, appType: body.appType, payload: body.payload, replyTo: body.replyTo });
-      return { session: done(session), closed: false };
+      if (session.dialog.unconfirmed.length >= tx.config.maxUnconfirmed) {
+        // The application is behind: leave the message unhandled (not acknowledged); the client resends it.
+        tx.log('warn', 'applicationBacklog', clientId, { seq: m.seq, unconfirmed: session.dialog.unconfirmed.length });
+        return { session, closed: false, stop: true };
+      }
+      const pending = { seq: m.seq, appType: body.appType, payload: body.payload, replyTo: body.replyTo };
+      tx.emit({ type: 'deliver', clientId, ...pending });
+      const next = done(session);
+      return { session: { ...next, dialog: { ...next.dialog, unconfirmed: [...next.dialog.unconfirmed, pending] } }, closed: false };
     }
     default:
       tx.log('warn', 'unexpectedMessage', clientId, { type: body.type, seq: m.seq });

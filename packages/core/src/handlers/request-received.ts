@@ -46,6 +46,12 @@ export function requestReceived(tx: Tx, input: RequestInput): void {
     tx.notify({ type: 'requestRejected', clientId: request.clientId, request: request.kind, reason: 'linkBusy' });
     return;
   }
+  if (input.denied === true) {
+    // The application's authentication hook refused this requester.
+    tx.log('info', 'requestDenied', request.clientId, { link, request: request.kind });
+    refuseWith(tx, link, request, 'denied');
+    return;
+  }
   switch (request.kind) {
     case 'register':
       register(tx, link, request, input.issued);

@@ -29,12 +29,17 @@ export interface Utf8Error {
 
 /** Code units decoded before they are turned into a string, so long strings cost O(n / CHUNK) `fromCharCode` calls. */
 const CHUNK = 4096;
-/** Scratch for decoded UTF-16 units, flushed while it still has room for a surrogate pair. Never observable between calls. */
-const scratch = new Uint16Array(CHUNK);
+/**
+ * Scratch for decoded UTF-16 units, flushed while it still has room for a
+ * surrogate pair. Never observable between calls. A plain array of small
+ * integers: `fromCharCode.apply` on it is several times faster than on a
+ * typed array.
+ */
+const scratch: number[] = [];
 
 function flush(n: number): string {
-  // fromCharCode accepts any array-like of numbers; a typed-array view avoids copying into a JS array.
-  return String.fromCharCode.apply(null, scratch.subarray(0, n) as unknown as number[]);
+  scratch.length = n;
+  return String.fromCharCode.apply(null, scratch);
 }
 
 /**

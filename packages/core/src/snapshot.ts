@@ -1,0 +1,311 @@
+/**
+ * Theory of operation: a snapshot is the whole hub state as bytes, so that a
+ * shell can persist it and later continue exactly where it left off: a
+ * snapshot plus the inputs after it reproduce the state (and every command)
+ * exactly. Layout (docs/trace-format.md §Snapshot): a magic and version, the
+ * resolved config as JSON, the counters, then the profiles, clients and
+ * sessions tables in ascending id order. The `online` and `deadlines` indexes
+ * are rebuilt, not stored. Outboxes and unconfirmed hand-overs are stored as
+ * dialog frames of the wire codec, so message bodies have one encoding only.
+ *
+ * `deserialize` never throws on bad bytes: it returns a result, and by default
+ * checks every invariant of the restored state (a corrupt or forged snapshot
+ * that decodes but breaks an invariant is refused).
+ */
+import { IntMap } from './collections/int-map.js';
+import { resolveConfig, type HubConfig } from './config.js';
+import { addDeadline, emptyDeadlines } from './deadlines.js';
+import { HubUsageError } from './errors.js';
+import type { ClientId, LinkId, Millis, ProfileId } from './ids.js';
+import { checkInvariants } from './invariants.js';
+import type { DialogMessage } from './messages.js';
+import {
+  CLIENT_STATUSES,
+  MANAGEMENT_MODES,
+  POLICIES,
+  type Client,
+  type DialogState,
+  type Environment,
+  type EnvironmentEntry,
+  type OutboundMessage,
+  type PendingDelivery,
+  type Profile,
+  type Session,
+} from './model.js';
+import { ByteReader, ByteWriter } from './protocol/bytes.js';
+import { decodeFrame, encodeFrame } from './protocol/codec.js';
+import { err, ok, type Result } from './result.js';
+import type { HubState } from './state.js';
+
+const MAGIC = [0x44, 0x48, 0x53, 0x4e]; // "DHSN"
+/** Snapshot format version; bump on any layout change and keep reading older ones. */
+export const SNAPSHOT_VERSION = 1;
+
+export interface SnapshotError {
+  readonly code: 'badMagic' | 'badVersion' | 'corrupt' | 'inconsistent';
+  readonly message: string;
+}
+
+const NO_LIMIT = 0x7fffffff;
+const FRAME_LIMITS = { maxFrameBytes: NO_LIMIT, maxTextBytes: NO_LIMIT, maxMessages: NO_LIMIT, maxPayloadBytes: NO_LIMIT, maxEnvironmentEntries: NO_LIMIT, maxProfiles: NO_LIMIT };
+
+// ---- writing ------------------------------------------------------------------
+
+function writeDialog(w: ByteWriter, clientId: number, d: DialogState): void {
+  w.varuint(d.inSeq);
+  w.varuint(d.outSeq);
+  w.varuint(d.outAcked);
+  w.varuint(d.messagesIn);
+  w.varuint(d.messagesOut);
+  w.u8(d.lastSeen === null ? 0 : 1);
+  if (d.lastSeen !== null) w.i64(d.lastSeen);
+  const asFrame = (messages: DialogMessage[]): Uint8Array =>
+    messages.length === 0 ? new Uint8Array(0) : encodeFrame({ kind: 'dialog', clientId: clientId as ClientId, messages });
+  w.bytes(asFrame(d.outbox.map((m) => ({ seq: m.seq, ack: 0, body: m.body }))));
+  w.bytes(asFrame(d.unconfirmed.map((u) => ({ seq: u.seq, ack: 0, body: { type: 'app', appType: u.appType, payload: u.payload, replyTo: u.replyTo } }))));
+}
+
+function writeEnvironment(w: ByteWriter, env: Environment): void {
+  const keys = Object.keys(env).sort();
+  w.varuint(keys.length);
+  for (const k of keys) {
+    w.string(k);
+    w.string(env[k]!);
+  }
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >>> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+function bytesToHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  return s;
+}
+
+/**
+ * The state as bytes. Call it whenever the shell wants a restart point; the
+ * bytes stand alone (they carry the config). Cost: linear in the state's size.
+ */
+export function serialize(state: HubState): Uint8Array {
+  const w = new ByteWriter(1 << 16);
+  for (const b of MAGIC) w.u8(b);
+  w.u8(SNAPSHOT_VERSION);
+  w.string(JSON.stringify(state.config));
+  w.i64(state.now);
+  w.varuint(state.nextCommandId);
+  w.varuint(state.regSeq);
+  w.varuint(state.profiles.size);
+  for (const p of state.profiles.values()) {
+    w.u32(p.id);
+    w.string(p.name);
+    w.u8(MANAGEMENT_MODES.indexOf(p.mode));
+    w.u8(p.policy === null ? 0 : POLICIES.indexOf(p.policy) + 1);
+    w.u32(p.enabledClient ?? 0);
+    w.varuint(p.clientCount);
+  }
+  w.varuint(state.clients.size);
+  for (const c of state.clients.values()) {
+    w.u32(c.id);
+    w.u32(c.profileId);
+    w.u8(CLIENT_STATUSES.indexOf(c.status));
+    w.varuint(c.regSeq);
+    w.i64(c.registeredAt);
+    w.string(c.contact.name);
+    w.string(c.contact.phone);
+    w.string(c.contact.email);
+    w.varuint(c.environments.length);
+    for (const e of c.environments) {
+      w.i64(e.at);
+      writeEnvironment(w, e.env);
+    }
+    w.bytes(hexToBytes(c.verifier));
+    w.varuint(c.registrationRequestId);
+    w.u8((c.proven ? 1 : 0) | (c.dialog !== null ? 2 : 0));
+    if (c.dialog !== null) writeDialog(w, c.id, c.dialog);
+  }
+  w.varuint(state.sessions.size);
+  for (const s of state.sessions.values()) {
+    w.u32(s.link);
+    w.u32(s.clientId);
+    w.i64(s.since);
+    w.i64(s.lastHeard);
+    w.i64(s.syncAt);
+    w.i64(s.deadAt);
+    w.i64(s.indexedAt);
+    writeDialog(w, s.clientId, s.dialog);
+  }
+  return w.toBytes();
+}
+
+// ---- reading ------------------------------------------------------------------
+
+class Corrupt extends Error {}
+
+function frameMessages(bytes: Uint8Array, clientId: number): DialogMessage[] {
+  if (bytes.length === 0) return [];
+  const f = decodeFrame(bytes, FRAME_LIMITS);
+  if (!f.ok || f.value.kind !== 'dialog' || f.value.clientId !== clientId) throw new Corrupt(`bad dialog frame for client ${clientId}`);
+  return [...f.value.messages];
+}
+
+function readDialog(r: ByteReader, clientId: number): DialogState {
+  const inSeq = r.varuint();
+  const outSeq = r.varuint();
+  const outAcked = r.varuint();
+  const messagesIn = r.varuint();
+  const messagesOut = r.varuint();
+  const lastSeen = r.u8() === 1 ? (r.i64() as Millis) : null;
+  const outbox: OutboundMessage[] = frameMessages(r.bytes(NO_LIMIT), clientId).map((m) => ({ seq: m.seq, body: m.body }));
+  const unconfirmed: PendingDelivery[] = frameMessages(r.bytes(NO_LIMIT), clientId).map((m) => {
+    if (m.body.type !== 'app') throw new Corrupt(`client ${clientId}: an unconfirmed delivery is not an application message`);
+    return { seq: m.seq, appType: m.body.appType, payload: m.body.payload, replyTo: m.body.replyTo };
+  });
+  return { inSeq, outSeq, outAcked, outbox, messagesIn, messagesOut, lastSeen, unconfirmed };
+}
+
+function readEnvironment(r: ByteReader): Environment {
+  const n = r.varuint(NO_LIMIT);
+  const env: Record<string, string> = {};
+  for (let i = 0; i < n && r.error === undefined; i++) {
+    const k = r.string(NO_LIMIT);
+    env[k] = r.string(NO_LIMIT);
+  }
+  return env;
+}
+
+function pick<T>(table: readonly T[], index: number, what: string): T {
+  const v = table[index];
+  if (v === undefined) throw new Corrupt(`unknown ${what} code ${index}`);
+  return v;
+}
+
+export interface DeserializeOptions {
+  /** Check every invariant of the restored state (linear in its size). Default true. */
+  readonly verify?: boolean;
+}
+
+/**
+ * Restores a state from `serialize` bytes. Never throws on bad bytes: returns
+ * `{ ok: false, error }` for a wrong magic or version, corrupt bytes, or
+ * (with `verify`, the default) a state that breaks an invariant.
+ */
+export function deserialize(bytes: Uint8Array, options: DeserializeOptions = {}): Result<HubState, SnapshotError> {
+  try {
+    return ok(read(bytes, options.verify ?? true));
+  } catch (e) {
+    if (e instanceof SnapshotFailure) return err(e.error);
+    if (e instanceof Corrupt || e instanceof HubUsageError || e instanceof RangeError || e instanceof SyntaxError) {
+      return err({ code: 'corrupt', message: e.message });
+    }
+    return err({ code: 'corrupt', message: String(e) });
+  }
+}
+
+class SnapshotFailure extends Error {
+  constructor(readonly error: SnapshotError) {
+    super(error.message);
+  }
+}
+
+function read(bytes: Uint8Array, verify: boolean): HubState {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 5 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new SnapshotFailure({ code: 'badMagic', message: 'not a dialoghub snapshot' });
+  }
+  if (bytes[4] !== SNAPSHOT_VERSION) {
+    throw new SnapshotFailure({ code: 'badVersion', message: `snapshot version ${bytes[4]} is not supported (this build reads ${SNAPSHOT_VERSION})` });
+  }
+  const r = new ByteReader(bytes, 5);
+  const check = (): void => {
+    if (r.error !== undefined) throw new Corrupt(`${r.error.code} at offset ${r.error.offset}: ${r.error.message}`);
+  };
+  const configText = r.string(NO_LIMIT);
+  check();
+  const config = resolveConfig(JSON.parse(configText) as HubConfig);
+  const now = r.i64() as Millis;
+  const nextCommandId = r.varuint();
+  const regSeq = r.varuint();
+  check();
+  const profiles: [number, Profile][] = [];
+  const profileCount = r.varuint();
+  for (let i = 0; i < profileCount; i++) {
+    const id = r.u32() as ProfileId;
+    const name = r.string(NO_LIMIT);
+    const mode = pick(MANAGEMENT_MODES, r.u8(), 'mode');
+    const policyCode = r.u8();
+    const policy = policyCode === 0 ? null : pick(POLICIES, policyCode - 1, 'policy');
+    const enabled = r.u32();
+    const clientCount = r.varuint();
+    check();
+    profiles.push([id, { id, name, mode, policy, enabledClient: enabled === 0 ? null : (enabled as ClientId), clientCount }]);
+  }
+  const clients: [number, Client][] = [];
+  const clientCount = r.varuint();
+  check();
+  for (let i = 0; i < clientCount; i++) {
+    const id = r.u32() as ClientId;
+    const profileId = r.u32() as ProfileId;
+    const status = pick(CLIENT_STATUSES, r.u8(), 'status');
+    const regSeqOf = r.varuint();
+    const registeredAt = r.i64() as Millis;
+    const contact = { name: r.string(NO_LIMIT), phone: r.string(NO_LIMIT), email: r.string(NO_LIMIT) };
+    const envCount = r.varuint(NO_LIMIT);
+    const environments: EnvironmentEntry[] = [];
+    for (let j = 0; j < envCount && r.error === undefined; j++) environments.push({ at: r.i64() as Millis, env: readEnvironment(r) });
+    const verifier = r.bytes(64);
+    const registrationRequestId = r.varuint();
+    const flags = r.u8();
+    check();
+    if (verifier.length !== 32) throw new Corrupt(`client ${id}: verifier of ${verifier.length} bytes`);
+    const dialog = (flags & 2) !== 0 ? readDialog(r, id) : null;
+    check();
+    clients.push([
+      id,
+      { id, profileId, status, regSeq: regSeqOf, registeredAt, contact, environments, verifier: bytesToHex(verifier), registrationRequestId, proven: (flags & 1) !== 0, dialog },
+    ]);
+  }
+  const sessions: [number, Session][] = [];
+  const online: [number, LinkId][] = [];
+  let deadlines = emptyDeadlines();
+  const sessionCount = r.varuint();
+  check();
+  for (let i = 0; i < sessionCount; i++) {
+    const link = r.u32() as LinkId;
+    const clientId = r.u32() as ClientId;
+    const since = r.i64() as Millis;
+    const lastHeard = r.i64() as Millis;
+    const syncAt = r.i64() as Millis;
+    const deadAt = r.i64() as Millis;
+    const indexedAt = r.i64() as Millis;
+    check();
+    const dialog = readDialog(r, clientId);
+    check();
+    sessions.push([link, { link, clientId, since, lastHeard, syncAt, deadAt, indexedAt, dialog }]);
+    online.push([clientId, link]);
+    deadlines = addDeadline(deadlines, indexedAt, link);
+  }
+  if (r.remaining !== 0) throw new Corrupt(`${r.remaining} trailing byte(s)`);
+  const state: HubState = Object.freeze({
+    config,
+    now,
+    nextCommandId,
+    regSeq,
+    profiles: IntMap.from(profiles),
+    clients: IntMap.from(clients),
+    sessions: IntMap.from(sessions),
+    online: IntMap.from(online),
+    deadlines,
+  });
+  if (state.sessions.size !== sessionCount || state.clients.size !== clientCount || state.profiles.size !== profileCount) {
+    throw new SnapshotFailure({ code: 'inconsistent', message: 'duplicate ids in the snapshot' });
+  }
+  if (verify) {
+    const problems = checkInvariants(state);
+    if (problems.length > 0) throw new SnapshotFailure({ code: 'inconsistent', message: `the snapshot breaks invariants: ${problems.slice(0, 3).join('; ')}` });
+  }
+  return state;
+}

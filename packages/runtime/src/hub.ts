@@ -1,0 +1,453 @@
+/**
+ * Theory of operation: the hub driver — the shell's loop, not its logic.
+ *
+ * 1. Facts arrive from the transport (and actions from the application or an
+ *    operator) and wait in one queue. Requests pass the application's
+ *    authentication hook first, in per-link order; a registration gets its
+ *    secret from the entropy source here.
+ * 2. The loop takes the queued inputs and steps the core with each, one at a
+ *    time, in order, at the clock's `now`.
+ * 3. The whole batch is appended to the store in one flush (group commit)
+ *    *before* any command of the batch runs: nothing the hub answers `ok` to,
+ *    acknowledges or pushes out can be lost by a crash.
+ * 4. The commands run in order: transport commands go to the adapter (a
+ *    failure comes back as a `commandFailed` input), hand-overs to the
+ *    application's handlers (confirmed with `appMessageHandled`), events to
+ *    listeners, action results to the promise that asked.
+ * 5. One timer is armed at `nextDeadline(state)`.
+ * 6. Now and then the state is snapshotted so recovery stays short.
+ *
+ * No protocol decision lives here: the driver never looks inside a request or
+ * a message except to route it.
+ */
+import {
+  initialState,
+  nextDeadline,
+  pendingDeliveries,
+  redactInput,
+  step,
+  type ActionId,
+  type AppTarget,
+  type ClientId,
+  type HubCommand,
+  type HubConfig,
+  type HubEvent,
+  type HubInput,
+  type HubState,
+  type LinkId,
+  type OperatorInput,
+  type ProfileId,
+  type Request,
+} from '@dialoghub/core';
+import { deserialize, serialize } from '@dialoghub/core';
+import { systemClock, type CancelTimer, type Clock } from './clock.js';
+import { cryptoEntropy, type Entropy } from './entropy.js';
+import { MemoryStore, type HubStore, type JournalRecord } from './store.js';
+import { isTransportCommand, type HubTransport, type TransportEvent } from './transport.js';
+
+/** The outcome of an operator or application action, as the core decided it. */
+export interface ActionOutcome {
+  readonly ok: boolean;
+  /** Machine-readable reason when refused. */
+  readonly reason: string | null;
+  readonly message: string;
+}
+
+/** An application message handed to a handler. `(clientId, seq)` identifies it for good. */
+export interface Delivery {
+  readonly clientId: ClientId;
+  readonly seq: number;
+  readonly appType: string;
+  readonly payload: Uint8Array;
+  /** The hub message this answers, or 0. */
+  readonly replyTo: number;
+  /** Answers this message (same type unless given): sequenced, acknowledged and resent like any message. */
+  reply(payload: Uint8Array, appType?: string): Promise<ActionOutcome>;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => void | Promise<void>;
+
+/** The application's authentication hook: return false to refuse the requester. */
+export type Authenticate = (request: Request, link: LinkId) => boolean | Promise<boolean>;
+
+export type LogCommand = Extract<HubCommand, { type: 'log' }>;
+
+export interface HubOptions {
+  transport: HubTransport;
+  /** The core's config; used when the store holds no hub yet (a restored hub keeps its own). */
+  config?: HubConfig;
+  /** Where the hub's state lives. Default: a `MemoryStore` (no durability). */
+  store?: HubStore;
+  clock?: Clock;
+  entropy?: Entropy;
+  authenticate?: Authenticate;
+  /** Inputs between snapshots. Default 100 000. */
+  snapshotEvery?: number;
+  /** Most inputs stepped per group commit. Default 4096. */
+  maxBatch?: number;
+  /** Receives the core's log commands. Default: dropped. */
+  log?: (entry: LogCommand, now: number) => void;
+  /** Sees every stepped input with its commands (for traces and tests). */
+  onStep?: (record: JournalRecord, commands: readonly HubCommand[]) => void;
+}
+
+type Listener = (event: HubEvent) => void;
+
+/**
+ * A running hub: the core, a transport, a store, a clock. Create it with
+ * `Hub.open`, which recovers the state from the store first.
+ */
+export class Hub {
+  private queue: HubInput[] = [];
+  private pumping: Promise<void> | null = null;
+  private closed = false;
+  private timerAt: number | undefined;
+  private cancelTimer: CancelTimer | undefined;
+  private snapSeq: number;
+  private actionSeq = 0;
+  private readonly pendingActions = new Map<ActionId, (outcome: ActionOutcome) => void>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly handlers = new Map<string, DeliveryHandler>();
+  private readonly linkChains = new Map<number, Promise<void>>();
+  private readonly deliveryChains = new Map<number, Promise<void>>();
+  private readonly clock: Clock;
+  private readonly entropy: Entropy;
+  private readonly store: HubStore;
+  private readonly snapshotEvery: number;
+  private readonly maxBatch: number;
+
+  private constructor(
+    private readonly options: HubOptions,
+    private current: HubState,
+    private seq: number,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.entropy = options.entropy ?? cryptoEntropy;
+    this.store = options.store ?? new MemoryStore();
+    this.snapshotEvery = options.snapshotEvery ?? 100_000;
+    this.maxBatch = options.maxBatch ?? 4096;
+    this.snapSeq = seq;
+  }
+
+  /**
+   * Recovers the hub from its store (snapshot, then the journal after it),
+   * takes every session of the previous run offline (its links are gone),
+   * hands over again any application message whose handling was not
+   * confirmed, starts the transport and arms the timer.
+   */
+  static async open(options: HubOptions): Promise<Hub> {
+    const store = options.store ?? new MemoryStore();
+    const clock = options.clock ?? systemClock;
+    const recovered = await store.recover();
+    let state: HubState;
+    let seq: number;
+    if (recovered.snapshot === null) {
+      state = initialState(options.config ?? {}, clock.now());
+      seq = 0;
+      await store.snapshot(serialize(state), 0);
+    } else {
+      const restored = deserialize(recovered.snapshot.bytes);
+      if (!restored.ok) throw new Error(`cannot restore the hub's snapshot: ${restored.error.message}`);
+      state = restored.value;
+      seq = recovered.snapshot.seq;
+    }
+    for (const r of recovered.records) {
+      if (r.seq !== seq + 1) throw new Error(`journal gap: record ${r.seq} follows ${seq}`);
+      state = step(state, r.input, r.now).state;
+      seq = r.seq;
+    }
+    const hub = new Hub({ ...options, store, clock }, state, seq);
+    // Links of a previous run are gone: their sessions end as lost connections.
+    for (const session of state.sessions.values()) {
+      hub.queue.push({ type: 'connectionClosed', link: session.link, cause: 'hubRestarted' });
+    }
+    await hub.drain();
+    for (const c of pendingDeliveries(hub.current)) hub.run([c]);
+    await options.transport.start((event) => hub.accept(event));
+    hub.armTimer();
+    return hub;
+  }
+
+  /** The hub's current state (immutable). */
+  get state(): HubState {
+    return this.current;
+  }
+
+  /** Number of inputs in the hub's history. */
+  get journalSeq(): number {
+    return this.seq;
+  }
+
+  // ---- application API --------------------------------------------------------
+
+  /** Listens to one kind of hub event. Returns a function that stops listening. */
+  on<T extends HubEvent['type']>(type: T, listener: (event: Extract<HubEvent, { type: T }>) => void): () => void {
+    let set = this.listeners.get(type);
+    if (set === undefined) this.listeners.set(type, (set = new Set()));
+    set.add(listener as Listener);
+    return () => set.delete(listener as Listener);
+  }
+
+  /** Listens to every hub event. */
+  onAny(listener: Listener): () => void {
+    return this.on('*' as HubEvent['type'], listener as never);
+  }
+
+  /**
+   * Handles application messages of `appType` (the type must be listed in the
+   * config's `appMessageTypes`). Messages from one client reach the handler in
+   * order, one at a time; the next waits until the handler's promise settles.
+   */
+  handle(appType: string, handler: DeliveryHandler): void {
+    this.handlers.set(appType, handler);
+  }
+
+  /** Sends an application message to a client; offline enabled clients get it when they come back. */
+  send(clientId: ClientId, appType: string, payload: Uint8Array, replyTo = 0): Promise<ActionOutcome> {
+    return this.act({ type: 'appMessageSent', to: { clientId }, appType, payload, replyTo });
+  }
+
+  /** Sends an application message to whichever client is enabled in the profile. */
+  sendToProfile(profileId: ProfileId, appType: string, payload: Uint8Array): Promise<ActionOutcome> {
+    return this.act({ type: 'appMessageSent', to: { profileId } as AppTarget, appType, payload, replyTo: 0 });
+  }
+
+  /** Sends to the enabled client of each profile; resolves with one outcome per profile, in order. */
+  broadcast(profileIds: readonly ProfileId[], appType: string, payload: Uint8Array): Promise<ActionOutcome[]> {
+    return Promise.all(profileIds.map((p) => this.sendToProfile(p, appType, payload)));
+  }
+
+  /** Runs an operator action through the core (journaled, replayable) and resolves with its outcome. */
+  operate(action: DistributiveOmit<OperatorInput, 'actionId'>): Promise<ActionOutcome> {
+    return this.act(action);
+  }
+
+  /** Stops the transport (every link is told `shutdown`), finishes queued work, snapshots and closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.options.transport.stop();
+    await this.drain();
+    this.closed = true;
+    this.cancelTimer?.();
+    await Promise.all([...this.deliveryChains.values()]);
+    await this.drain();
+    await this.takeSnapshot();
+    await this.store.close();
+  }
+
+  /** Resolves when every queued input has been stepped, committed and its commands started. */
+  async drain(): Promise<void> {
+    while (this.pumping !== null || this.queue.length > 0) {
+      if (this.pumping === null) this.pumping = this.pump();
+      await this.pumping;
+    }
+  }
+
+  // ---- the loop --------------------------------------------------------------
+
+  private act(input: DistributiveOmit<Exclude<HubInput, { type: 'timerFired' | 'appMessageHandled' } | TransportEvent | { type: 'commandFailed' }>, 'actionId'>): Promise<ActionOutcome> {
+    if (this.closed) return Promise.reject(new Error('the hub is closed'));
+    const actionId = `a${++this.actionSeq}`;
+    return new Promise<ActionOutcome>((resolve) => {
+      this.pendingActions.set(actionId, resolve);
+      this.enqueue({ ...input, actionId } as HubInput);
+    });
+  }
+
+  /** A fact from the transport. Requests wait for the authentication hook, in per-link order. */
+  private accept(event: TransportEvent): void {
+    if (this.closed) return;
+    const auth = this.options.authenticate;
+    const link = event.link as number;
+    const prior = this.linkChains.get(link);
+    if (prior === undefined && (event.type !== 'requestReceived' || auth === undefined)) {
+      this.enqueue(this.withEntropy(event));
+      if (event.type === 'connectionClosed') this.linkChains.delete(link);
+      return;
+    }
+    const next = (prior ?? Promise.resolve()).then(async () => {
+      let input: HubInput = this.withEntropy(event);
+      if (event.type === 'requestReceived' && auth !== undefined && event.request.kind !== 'profiles') {
+        let allowed = false;
+        try {
+          allowed = await auth(event.request, event.link);
+        } catch {
+          allowed = false;
+        }
+        if (!allowed) input = { ...(input as Extract<HubInput, { type: 'requestReceived' }>), denied: true };
+      }
+      this.enqueue(input);
+    });
+    this.linkChains.set(link, next);
+    void next.then(() => {
+      if (this.linkChains.get(link) === next) this.linkChains.delete(link);
+    });
+  }
+
+  private withEntropy(event: TransportEvent): HubInput {
+    if (event.type === 'requestReceived' && event.request.kind === 'register' && event.issued === undefined) {
+      return { ...event, issued: { secret: this.entropy.secret() } };
+    }
+    return event;
+  }
+
+  private enqueue(input: HubInput): void {
+    this.queue.push(input);
+    if (this.pumping === null && !this.closed) this.pumping = this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        const records: JournalRecord[] = [];
+        const outputs: (readonly HubCommand[])[] = [];
+        for (const input of batch) {
+          const now = this.clock.now();
+          let result;
+          try {
+            result = step(this.current, input, now);
+          } catch (error) {
+            this.refuseAction(input, error);
+            continue;
+          }
+          this.current = result.state;
+          const record: JournalRecord = { seq: ++this.seq, now, input: redactInput(input) };
+          records.push(record);
+          outputs.push(result.commands);
+          this.options.onStep?.(record, result.commands);
+        }
+        // Group commit: one flush for the batch, before any of its effects is revealed.
+        if (records.length > 0) await this.store.append(records);
+        for (const commands of outputs) this.run(commands);
+        if (this.seq - this.snapSeq >= this.snapshotEvery) await this.takeSnapshot();
+        this.armTimer();
+      }
+    } finally {
+      this.pumping = null;
+    }
+  }
+
+  /** An input the core refused as misuse (HubUsageError): an action's promise learns why; anything else is logged. */
+  private refuseAction(input: HubInput, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if ('actionId' in input) {
+      const resolve = this.pendingActions.get(input.actionId);
+      this.pendingActions.delete(input.actionId);
+      resolve?.({ ok: false, reason: 'invalidInput', message });
+    }
+    this.options.log?.({ type: 'log', level: 'error', event: 'inputRefused', clientId: null, detail: { input: input.type, message } }, this.clock.now());
+  }
+
+  private run(commands: readonly HubCommand[]): void {
+    for (const c of commands) {
+      if (isTransportCommand(c)) {
+        this.options.transport.execute(c).catch((error: unknown) => {
+          this.enqueue({
+            type: 'commandFailed',
+            commandId: c.commandId,
+            command: c.type,
+            link: c.link,
+            reason: error instanceof Error ? error.message : String(error),
+          });
+        });
+        continue;
+      }
+      switch (c.type) {
+        case 'commit':
+          break;
+        case 'deliver':
+          this.deliver(c);
+          break;
+        case 'notify':
+          this.emit(c.event);
+          break;
+        case 'actionResult': {
+          const resolve = this.pendingActions.get(c.actionId);
+          this.pendingActions.delete(c.actionId);
+          resolve?.({ ok: c.ok, reason: c.reason, message: c.message });
+          break;
+        }
+        case 'log':
+          this.options.log?.(c, this.current.now);
+          break;
+        default: {
+          const never: never = c;
+          throw new Error(`unknown command ${JSON.stringify(never)}`);
+        }
+      }
+    }
+  }
+
+  private deliver(c: Extract<HubCommand, { type: 'deliver' }>): void {
+    const handler = this.handlers.get(c.appType);
+    const delivery: Delivery = {
+      clientId: c.clientId,
+      seq: c.seq,
+      appType: c.appType,
+      payload: c.payload,
+      replyTo: c.replyTo,
+      reply: (payload, appType) => this.send(c.clientId, appType ?? c.appType, payload, c.seq),
+    };
+    const key = c.clientId as number;
+    const prior = this.deliveryChains.get(key) ?? Promise.resolve();
+    const next = prior.then(async () => {
+      if (handler === undefined) {
+        this.options.log?.({ type: 'log', level: 'warn', event: 'noHandler', clientId: c.clientId, detail: { appType: c.appType, seq: c.seq } }, this.clock.now());
+      } else {
+        try {
+          await handler(delivery);
+        } catch (error) {
+          // A throwing handler is the application's bug: logged, and the message counts as handled (no endless redelivery).
+          this.options.log?.(
+            { type: 'log', level: 'error', event: 'handlerFailed', clientId: c.clientId, detail: { appType: c.appType, seq: c.seq, error: String(error) } },
+            this.clock.now(),
+          );
+        }
+      }
+      if (!this.closed) this.enqueue({ type: 'appMessageHandled', clientId: c.clientId, seq: c.seq });
+    });
+    this.deliveryChains.set(key, next);
+    void next.then(() => {
+      if (this.deliveryChains.get(key) === next) this.deliveryChains.delete(key);
+    });
+  }
+
+  private emit(event: HubEvent): void {
+    for (const key of [event.type, '*']) {
+      const set = this.listeners.get(key);
+      if (set === undefined) continue;
+      for (const listener of set) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.options.log?.({ type: 'log', level: 'error', event: 'listenerFailed', clientId: null, detail: { event: event.type, error: String(error) } }, this.clock.now());
+        }
+      }
+    }
+  }
+
+  private armTimer(): void {
+    if (this.closed) return;
+    const at = nextDeadline(this.current);
+    if (at === this.timerAt) return;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.timerAt = at;
+    if (at === undefined) return;
+    this.cancelTimer = this.clock.setTimer(at, () => {
+      this.timerAt = undefined;
+      this.cancelTimer = undefined;
+      this.enqueue({ type: 'timerFired' });
+    });
+  }
+
+  private async takeSnapshot(): Promise<void> {
+    if (this.snapSeq === this.seq) return;
+    await this.store.snapshot(serialize(this.current), this.seq);
+    this.snapSeq = this.seq;
+  }
+}
+
+/** Omit that distributes over a union. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

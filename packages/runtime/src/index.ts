@@ -1,0 +1,10 @@
+/**
+ * @packageDocumentation
+ * `@dialoghub/runtime`: the shell around the pure core — the hub driver, the
+ * transport contract adapters implement, clocks, entropy and stores.
+ */
+export { Hub, type HubOptions, type ActionOutcome, type Delivery, type DeliveryHandler, type Authenticate, type LogCommand, type DistributiveOmit } from './hub.js';
+export { isTransportCommand, type HubTransport, type TransportCommand, type TransportEvent } from './transport.js';
+export { systemClock, ManualClock, type Clock, type CancelTimer } from './clock.js';
+export { cryptoEntropy, seededEntropy, type Entropy } from './entropy.js';
+export { MemoryStore, type HubStore, type JournalRecord, type Recovered } from './store.js';
