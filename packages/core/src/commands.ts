@@ -4,9 +4,10 @@
  * in the order given. A command the hub must hear the outcome of carries a
  * `commandId`; the shell reports a failure back as `commandFailed`.
  *
- * `commit` comes first whenever the step changed the hub's state: everything
- * after it reveals that change (an `ok`, an ack, a push-out), so the shell must
- * make the input durable before running the rest (write-ahead, group commit).
+ * `commit` comes first exactly when the step changed the hub's state:
+ * everything after it may reveal that change (an `ok`, an ack, a push-out), so
+ * the shell must make the input durable before running the rest (write-ahead,
+ * group commit). A step that changed nothing has no `commit`.
  */
 import type { ClientId, CommandId, LinkId, ProfileId } from './ids.js';
 import type { ActionId } from './inputs.js';

@@ -234,6 +234,7 @@ export class Tx {
 
   /** Records that the client was heard from: pushes its real deadlines later (the index stays lazy). */
   heard(session: Session): Session {
+    if (session.lastHeard === this.now && session.dialog.lastSeen === this.now) return session;
     return {
       ...session,
       lastHeard: this.now,
@@ -379,7 +380,9 @@ export class Tx {
             online: this.online,
             deadlines: this.deadlines,
           });
-    const commands = changed && this.commands.length > 0 ? [{ type: 'commit' } as const, ...this.commands] : this.commands;
+    // `commit` leads exactly when the step changed the hub's durable state, even
+    // with nothing else to do: the shell then knows the input must be journaled.
+    const commands = changed ? [{ type: 'commit' } as const, ...this.commands] : this.commands;
     return { state, commands };
   }
 }

@@ -50,7 +50,8 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
       tx.log('warn', 'malformedMessage', clientId, { problem, seq: typeof m?.seq === 'number' ? m.seq : -1 });
       break;
     }
-    session = { ...session, dialog: tx.applyAck(session.dialog, m.ack, clientId) };
+    const acked = tx.applyAck(session.dialog, m.ack, clientId);
+    if (acked !== session.dialog) session = { ...session, dialog: acked };
     if (m.seq === 0) continue;
     sequenced++;
     if (m.seq <= session.dialog.inSeq) {

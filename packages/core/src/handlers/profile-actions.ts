@@ -48,9 +48,11 @@ export function profileRenamed(tx: Tx, input: Of<'profileRenamed'>): void {
   if (p === undefined) return;
   const problem = nameProblem(tx, input.name);
   if (problem !== null) return tx.actionResult(input.actionId, false, 'invalidName', problem);
-  const next = { ...p, name: input.name };
-  tx.putProfile(next);
-  changed(tx, next, 'renamed');
+  if (p.name !== input.name) {
+    const next = { ...p, name: input.name };
+    tx.putProfile(next);
+    changed(tx, next, 'renamed');
+  }
   tx.actionResult(input.actionId, true, null, `profile ${p.id} renamed`);
 }
 

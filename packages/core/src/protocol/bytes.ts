@@ -363,13 +363,20 @@ export class ByteReader {
     return len;
   }
 
-  /** A varuint length (at most `maxBytes`, else `limitExceeded`), then that many bytes, returned as a fresh copy. */
+  /**
+   * A varuint length (at most `maxBytes`, else `limitExceeded`), then that
+   * many bytes, returned as a fresh plain `Uint8Array` that shares no memory
+   * with the input (never `input.slice`: on a Node Buffer that is a view).
+   */
   bytes(maxBytes: number, what: string = 'bytes'): Uint8Array {
     const len = this.length(maxBytes, what);
-    if (len < 0) return new Uint8Array(0);
-    const p = this.pos;
-    this.pos = p + len;
-    return this.input.slice(p, p + len);
+    const out = new Uint8Array(len < 0 ? 0 : len);
+    if (len > 0) {
+      const p = this.pos;
+      out.set(this.input.subarray(p, p + len));
+      this.pos = p + len;
+    }
+    return out;
   }
 
   /** A varuint byte length (at most `maxBytes`, else `limitExceeded`), then that many bytes of strict UTF-8 (else `badUtf8`). */

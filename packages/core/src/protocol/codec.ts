@@ -454,6 +454,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
 // Decoding. Every reader below reads straight through; the ByteReader's
 // sticky error makes values read after a failure harmless, and decodeFrame
 // discards them. Loops stop at the first error so hostile counts cost nothing.
+// A `?? <value>` after an enum read is such a placeholder: it is only used when
+// the read has already failed, and only keeps the object well typed.
 
 function readEnum<T extends string>(r: ByteReader, e: WireEnum<T>, code: 'badValue' | 'unknownKind'): T | undefined {
   const at = r.offset;

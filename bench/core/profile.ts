@@ -1,0 +1,58 @@
+/**
+ * Theory of operation: a CPU profile of the timed part of the core suite only.
+ *
+ *   node --expose-gc --import tsx bench/core/profile.ts [clients=1000000] [out=core-step.cpuprofile]
+ *
+ * Builds the hub and records the workload exactly as the suite does, then
+ * profiles one replay with the inspector's sampling profiler (so population
+ * and input generation stay out of the profile), writes the .cpuprofile (open
+ * it in Chrome DevTools or speedscope) and prints the functions with the most
+ * self time, and the share of time spent in garbage collection.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { collect, seconds } from '../timing.js';
+import { populate } from './population.js';
+import { replay, SETTLE_MS, Workload } from './workload.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+const n = Number(process.argv[2] ?? 1_000_000);
+const out = process.argv[3] ?? 'core-step.cpuprofile';
+const seed = 0x5eed + n;
+
+const pop = populate(n, seed, () => undefined);
+const work = new Workload(pop, seed ^ 0x9e3779b9);
+work.settle(SETTLE_MS);
+const rec = work.record(300_000);
+replay(rec, 100_000);
+collect();
+
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+await session.post('Profiler.start');
+const r = replay(rec);
+const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
+session.disconnect();
+writeFileSync(out, JSON.stringify(profile));
+process.stdout.write(`${n} clients: ${Math.round(rec.inputs.length / seconds(r.ns))} steps/s while profiled; profile in ${out}\n`);
+
+const self = new Map<string, number>();
+let total = 0;
+for (const node of profile.nodes) {
+  const hits = node.hitCount ?? 0;
+  total += hits;
+  const f = node.callFrame;
+  const file = f.url.replace(/^.*\/(packages|node_modules|bench)\//, '$1/');
+  const key = `${f.functionName || '(anonymous)'}  ${file}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+  self.set(key, (self.get(key) ?? 0) + hits);
+}
+const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30);
+for (const [key, hits] of rows) process.stdout.write(`${((100 * hits) / total).toFixed(1).padStart(5)} %  ${key}\n`);
