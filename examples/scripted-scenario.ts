@@ -4,7 +4,7 @@
  * It plays the part of the shell and of every client by hand. Three profiles,
  * one per re-login policy, see both kinds of takeover (a second link for the
  * same client, another client of the profile). Then one client holds a dialog
- * with the application: application messages, piggybacked and bare acks, a
+ * with the application: application messages handed over and confirmed, piggybacked and bare acks, a
  * duplicate, a dropped link with store-and-forward and a resend on resume, a
  * Sync answered, then silence until the heartbeat timeout. Last, the operator
  * enables a client by hand, which turns its profile to manual mode.
@@ -25,6 +25,7 @@ import {
   initialState,
   linkId,
   nextDeadline,
+  pendingDeliveries,
   profileId,
   step,
   type ClientId,
@@ -315,6 +316,7 @@ function play(): Scenario {
 
   s.section('A dialog between Alan and the application');
   s.feed(tick(), 'Alan sends #1 chat.text "hello hub"', say(21, app(1, 0, 'chat.text', 'hello hub')));
+  s.feed(tick(), "the application confirms it handled Alan's #1", { type: 'appMessageHandled', clientId: alan.id, seq: 1 }, 'nothing to tell anyone: the hand-over is no longer pending (a crash now would not hand it over again)');
   s.feed(tick(), 'the application answers Alan', send('answer-1', alan, 'chat.text', 'hello Alan', 1));
   s.feed(tick(), "the application pushes news to Alpha's enabled client", send('news-1', { profile: 1 }, 'news', 'news #1'));
   s.feed(tick(), 'Alan sends #2 setInfo, acknowledging #1', say(21, { seq: 2, ack: 1, body: { type: 'setInfo', contact: { name: 'Alan', phone: '555-0199', email: 'alan@example.org' } } }));
@@ -347,7 +349,8 @@ function play(): Scenario {
   s.expect(status(cleo) === 'enabled' && status(carl) === 'banned', 'Cleo won Charlie back and Carl is banned (seniority)');
   s.expect(s.state.profiles.get(profileId(1))?.mode === 'manual', 'Alpha in manual mode after the operator acted');
   s.expect(s.state.sessions.size === 0, 'nobody online at the end');
-  s.expect(s.delivered === 1, 'the one application message from Alan delivered exactly once');
+  s.expect(s.delivered === 1, 'the one application message from Alan handed over exactly once');
+  s.expect(pendingDeliveries(s.state).length === 0, 'no hand-over left unconfirmed');
   const alanDialog = clientDialogOf(s.state, s.state.clients.get(alan.id)!);
   s.expect(alanDialog !== null && alanDialog.inSeq === 3 && alanDialog.messagesIn === 3, "Alan's #1..#3 handled once each, the duplicate and the gap dropped");
   s.expect(alanDialog !== null && alanDialog.outAcked === sync && alanDialog.outbox.length === alanDialog.outSeq - sync, 'hub→Alan outbox holds exactly the unacknowledged Syncs');

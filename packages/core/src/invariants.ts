@@ -13,7 +13,7 @@
  * 6. Profile client counts match, and every client's profile exists.
  */
 import type { DeadlineKey } from './deadlines.js';
-import type { DialogState } from './model.js';
+import { dueAt, type DialogState } from './model.js';
 import type { HubState } from './state.js';
 
 export function checkInvariants(state: HubState): string[] {
@@ -61,7 +61,7 @@ export function checkInvariants(state: HubState): string[] {
   if (state.online.size !== state.sessions.size) problems.push(`online index has ${state.online.size} entries for ${state.sessions.size} sessions`);
   for (const s of state.sessions.values()) {
     if (state.online.get(s.clientId) !== s.link) problems.push(`session on link ${s.link} is not the online index's for client ${s.clientId}`);
-    if (s.indexedAt > Math.min(s.syncAt, s.deadAt)) problems.push(`session on link ${s.link} is indexed after its deadline`);
+    if (s.indexedAt > dueAt(s)) problems.push(`session on link ${s.link} is indexed after its deadline`);
     if (s.indexedAt <= state.now) problems.push(`session on link ${s.link} has a deadline (${s.indexedAt}) not after now (${state.now})`);
     problems.push(...dialogProblems(state, s.clientId, s.dialog));
   }

@@ -125,8 +125,14 @@ export interface Session {
   /** When to declare the client offline. */
   readonly deadAt: Millis;
   /**
+   * When to resend the unacknowledged outbox after a failed `writeDialog`, or
+   * null. Kept apart from `syncAt` so that the client's own chatter, which
+   * pushes `syncAt` later, never cancels a pending resend.
+   */
+  readonly resendAt: Millis | null;
+  /**
    * The key under which the session sits in the deadline index. It is never
-   * later than min(syncAt, deadAt); activity moves the real deadlines later
+   * later than min(syncAt, deadAt, resendAt); activity moves the real deadlines later
    * without touching the index, and a timer step re-files sessions that fired
    * early (lazy deadlines: see deadlines.ts).
    */
@@ -134,13 +140,50 @@ export interface Session {
   readonly dialog: DialogState;
 }
 
-export const EMPTY_DIALOG: DialogState = Object.freeze({
-  inSeq: 0,
-  outSeq: 0,
-  outAcked: 0,
-  outbox: Object.freeze([]) as readonly OutboundMessage[],
-  messagesIn: 0,
-  messagesOut: 0,
-  lastSeen: null,
-  unconfirmed: Object.freeze([]) as readonly PendingDelivery[],
-});
+export const EMPTY_DIALOG: DialogState = Object.freeze(
+  makeDialog(0, 0, 0, Object.freeze([]) as readonly OutboundMessage[], 0, 0, null, Object.freeze([]) as readonly PendingDelivery[]),
+);
+
+/*
+ * Sessions and dialogs are rebuilt on every message, so they are built in one
+ * place, always with the same fields in the same order: the engine then keeps
+ * one object shape for each and the hot path stays monomorphic.
+ */
+
+export function makeDialog(
+  inSeq: number,
+  outSeq: number,
+  outAcked: number,
+  outbox: readonly OutboundMessage[],
+  messagesIn: number,
+  messagesOut: number,
+  lastSeen: Millis | null,
+  unconfirmed: readonly PendingDelivery[],
+): DialogState {
+  return { inSeq, outSeq, outAcked, outbox, messagesIn, messagesOut, lastSeen, unconfirmed };
+}
+
+export function makeSession(
+  link: LinkId,
+  clientId: ClientId,
+  since: Millis,
+  lastHeard: Millis,
+  syncAt: Millis,
+  deadAt: Millis,
+  resendAt: Millis | null,
+  indexedAt: Millis,
+  dialog: DialogState,
+): Session {
+  return { link, clientId, since, lastHeard, syncAt, deadAt, resendAt, indexedAt, dialog };
+}
+
+/** The session with another dialog. */
+export function withDialog(s: Session, dialog: DialogState): Session {
+  return makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, s.resendAt, s.indexedAt, dialog);
+}
+
+/** The earliest of a session's real deadlines: where the index must file it at the latest. */
+export function dueAt(s: Pick<Session, 'syncAt' | 'deadAt' | 'resendAt'>): Millis {
+  const at = s.syncAt < s.deadAt ? s.syncAt : s.deadAt;
+  return (s.resendAt !== null && s.resendAt < at ? s.resendAt : at) as Millis;
+}

@@ -23,6 +23,8 @@ import {
   CLIENT_STATUSES,
   MANAGEMENT_MODES,
   POLICIES,
+  makeDialog,
+  makeSession,
   type Client,
   type DialogState,
   type Environment,
@@ -136,6 +138,8 @@ export function serialize(state: HubState): Uint8Array {
     w.i64(s.lastHeard);
     w.i64(s.syncAt);
     w.i64(s.deadAt);
+    w.u8(s.resendAt === null ? 0 : 1);
+    if (s.resendAt !== null) w.i64(s.resendAt);
     w.i64(s.indexedAt);
     writeDialog(w, s.clientId, s.dialog);
   }
@@ -165,7 +169,7 @@ function readDialog(r: ByteReader, clientId: number): DialogState {
     if (m.body.type !== 'app') throw new Corrupt(`client ${clientId}: an unconfirmed delivery is not an application message`);
     return { seq: m.seq, appType: m.body.appType, payload: m.body.payload, replyTo: m.body.replyTo };
   });
-  return { inSeq, outSeq, outAcked, outbox, messagesIn, messagesOut, lastSeen, unconfirmed };
+  return makeDialog(inSeq, outSeq, outAcked, outbox, messagesIn, messagesOut, lastSeen, unconfirmed);
 }
 
 function readEnvironment(r: ByteReader): Environment {
@@ -280,11 +284,12 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     const lastHeard = r.i64() as Millis;
     const syncAt = r.i64() as Millis;
     const deadAt = r.i64() as Millis;
+    const resendAt = r.u8() === 1 ? (r.i64() as Millis) : null;
     const indexedAt = r.i64() as Millis;
     check();
     const dialog = readDialog(r, clientId);
     check();
-    sessions.push([link, { link, clientId, since, lastHeard, syncAt, deadAt, indexedAt, dialog }]);
+    sessions.push([link, makeSession(link, clientId, since, lastHeard, syncAt, deadAt, resendAt, indexedAt, dialog)]);
     online.push([clientId, link]);
     deadlines = addDeadline(deadlines, indexedAt, link);
   }

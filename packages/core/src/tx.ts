@@ -17,7 +17,7 @@ import { HubUsageError } from './errors.js';
 import type { ClientId, CommandId, LinkId, Millis, ProfileId } from './ids.js';
 import type { HubCommand, HubEvent, LogDetail, LogLevel } from './commands.js';
 import type { DialogMessage, MessageBody } from './messages.js';
-import type { Client, ClientStatus, DialogState, OutboundMessage, Policy, Profile, Session } from './model.js';
+import { dueAt, makeDialog, makeSession, withDialog, type Client, type ClientStatus, type DialogState, type OutboundMessage, type Policy, type Profile, type Session } from './model.js';
 import { CLOSE_REASON_RECONNECT, type Answer, type CloseReason, type RequestKind } from './requests.js';
 import type { HubState } from './state.js';
 import { isAllowedTransition, type StatusTrigger } from './transitions.js';
@@ -45,6 +45,8 @@ export class Tx {
   regSeq: number;
   nextCommandId: number;
   readonly commands: HubCommand[] = [];
+  /** Links this step closed: whatever else arrives on them in this step is dropped. */
+  private readonly closing = new Set<number>();
 
   constructor(
     readonly prev: HubState,
@@ -83,11 +85,17 @@ export class Tx {
   }
 
   closeLink(link: LinkId, clientId: ClientId | null, reason: CloseReason): void {
+    this.closing.add(link);
     this.commands.push({ type: 'close', commandId: this.commandId(), link, clientId, reason, reconnect: CLOSE_REASON_RECONNECT[reason] });
   }
 
   actionResult(actionId: string, ok: boolean, reason: string | null, message: string): void {
     this.commands.push({ type: 'actionResult', actionId, ok, reason, message });
+  }
+
+  /** True when this step already closed `link` (e.g. a heartbeat timeout handled before the input). */
+  isClosing(link: LinkId): boolean {
+    return this.closing.has(link);
   }
 
   // ---- tables -------------------------------------------------------------
@@ -197,22 +205,15 @@ export class Tx {
       this.putClient({ ...client, dialog: null });
       this.online = this.online.set(client.id, link);
     }
-    dialog = this.applyAck(dialog, lastReceived, client.id);
-    dialog = { ...dialog, lastSeen: this.now };
+    const d = this.applyAck(dialog, lastReceived, client.id);
+    dialog = makeDialog(d.inSeq, d.outSeq, d.outAcked, d.outbox, d.messagesIn, d.messagesOut, this.now, d.unconfirmed);
     const syncAt = (this.now + this.config.syncAfterMs) as Millis;
     const deadAt = (this.now + this.config.deadAfterMs) as Millis;
-    const session: Session = {
-      link,
-      clientId: client.id,
-      since: existing?.since ?? this.now,
-      lastHeard: this.now,
-      syncAt,
-      deadAt,
-      indexedAt: syncAt,
-      dialog,
-    };
+    const resendAt = existing?.clientId === client.id ? existing.resendAt : null;
+    const indexedAt = resendAt !== null && resendAt < syncAt ? resendAt : syncAt;
+    const session = makeSession(link, client.id, existing?.since ?? this.now, this.now, syncAt, deadAt, resendAt, indexedAt, dialog);
     this.putSession(session);
-    this.deadlines = addDeadline(this.deadlines, syncAt, link);
+    this.deadlines = addDeadline(this.deadlines, indexedAt, link);
     return session;
   }
 
@@ -235,20 +236,26 @@ export class Tx {
   /** Records that the client was heard from: pushes its real deadlines later (the index stays lazy). */
   heard(session: Session): Session {
     if (session.lastHeard === this.now && session.dialog.lastSeen === this.now) return session;
-    return {
-      ...session,
-      lastHeard: this.now,
-      syncAt: (this.now + this.config.syncAfterMs) as Millis,
-      deadAt: (this.now + this.config.deadAfterMs) as Millis,
-      dialog: { ...session.dialog, lastSeen: this.now },
-    };
+    const d = session.dialog;
+    return makeSession(
+      session.link,
+      session.clientId,
+      session.since,
+      this.now,
+      (this.now + this.config.syncAfterMs) as Millis,
+      (this.now + this.config.deadAfterMs) as Millis,
+      session.resendAt,
+      session.indexedAt,
+      makeDialog(d.inSeq, d.outSeq, d.outAcked, d.outbox, d.messagesIn, d.messagesOut, this.now, d.unconfirmed),
+    );
   }
 
   /** Moves a session's index entry so that it is not later than `at`. */
   refile(session: Session, at: Millis): Session {
     if (session.indexedAt <= at) return session;
     this.deadlines = addDeadline(removeDeadline(this.deadlines, session.indexedAt, session.link), at, session.link);
-    return { ...session, indexedAt: at };
+    const s = session;
+    return makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, s.resendAt, at, s.dialog);
   }
 
   // ---- dialog -------------------------------------------------------------
@@ -267,7 +274,8 @@ export class Tx {
     if (upTo <= dialog.outAcked) return dialog;
     let drop = 0;
     while (drop < dialog.outbox.length && dialog.outbox[drop]!.seq <= upTo) drop++;
-    return { ...dialog, outAcked: upTo, outbox: dialog.outbox.slice(drop) };
+    const d = dialog;
+    return makeDialog(d.inSeq, d.outSeq, upTo, d.outbox.slice(drop), d.messagesIn, d.messagesOut, d.lastSeen, d.unconfirmed);
   }
 
   /**
@@ -277,8 +285,9 @@ export class Tx {
   enqueue(dialog: DialogState, body: MessageBody): { dialog: DialogState; message: OutboundMessage } | undefined {
     if (dialog.outbox.length >= this.config.maxOutbox) return undefined;
     const message: OutboundMessage = { seq: dialog.outSeq + 1, body };
+    const d = dialog;
     return {
-      dialog: { ...dialog, outSeq: message.seq, outbox: [...dialog.outbox, message], messagesOut: dialog.messagesOut + 1 },
+      dialog: makeDialog(d.inSeq, message.seq, d.outAcked, [...d.outbox, message], d.messagesIn, d.messagesOut + 1, d.lastSeen, d.unconfirmed),
       message,
     };
   }
@@ -324,10 +333,17 @@ export class Tx {
         continue;
       }
       let next = session;
-      if (this.now >= session.syncAt) next = this.sendSync(session);
-      const at = Math.min(next.syncAt, next.deadAt) as Millis;
+      if (this.now >= session.syncAt) {
+        // A Sync resends the outbox too, so it also settles a pending resend.
+        next = this.sendSync(session);
+      } else if (session.resendAt !== null && this.now >= session.resendAt) {
+        this.write(session, session.dialog.outbox);
+        const s = session;
+        next = makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, null, s.indexedAt, s.dialog);
+      }
+      const at = dueAt(next);
       this.deadlines = addDeadline(this.deadlines, at, next.link);
-      this.putSession({ ...next, indexedAt: at });
+      this.putSession(makeSession(next.link, next.clientId, next.since, next.lastHeard, next.syncAt, next.deadAt, next.resendAt, at, next.dialog));
     }
   }
 
@@ -335,13 +351,14 @@ export class Tx {
   private sendSync(session: Session): Session {
     const resend = session.dialog.outbox;
     const queued = this.enqueue(session.dialog, { type: 'sync' });
-    let next: Session = { ...session, syncAt: (this.now + this.config.syncEveryMs) as Millis };
+    const s = session;
+    let next = makeSession(s.link, s.clientId, s.since, s.lastHeard, (this.now + this.config.syncEveryMs) as Millis, s.deadAt, null, s.indexedAt, s.dialog);
     if (queued === undefined) {
       this.log('warn', 'outboxFull', session.clientId, { outbox: session.dialog.outbox.length, dropped: 'sync' });
       this.write(next, resend);
       return next;
     }
-    next = { ...next, dialog: queued.dialog };
+    next = withDialog(next, queued.dialog);
     this.write(next, [...resend, queued.message]);
     return next;
   }
@@ -353,7 +370,14 @@ export class Tx {
     this.reply(link, requestId, answer);
     const reason = answer.code === 'rejected' ? answer.reason : answer.code;
     if (reason !== 'ok' && reason !== 'profiles') this.notify({ type: 'requestRejected', clientId, request: kind, reason });
-    if (close !== null) this.closeLink(link, clientId, close);
+    if (close !== null) this.closeAny(link, clientId, close);
+  }
+
+  /** Closes a link; if it carries a session, the session ends with it (no session outlives its link). */
+  closeAny(link: LinkId, clientId: ClientId | null, reason: CloseReason): void {
+    const session = this.sessions.get(link);
+    if (session !== undefined) this.endSession(session, reason);
+    else this.closeLink(link, clientId, reason);
   }
 
   // ---- result -------------------------------------------------------------

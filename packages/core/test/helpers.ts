@@ -3,11 +3,12 @@
  *
  * A test builds a hub by running ordinary inputs (never by writing state by
  * hand), then asserts the whole step result of the input under test. Every
- * helper here deep-freezes the state it steps from, so a step that wrote into
- * the state it was given throws instead of passing silently.
+ * helper steps through `stepF`, which deep-freezes the state it steps from (a
+ * step that wrote into the state it was given throws instead of passing
+ * silently) and checks, after every step, the hub's invariants and that no
+ * session survives on a link the hub closed.
  */
 import { expect } from 'vitest';
-import type { HubCommand } from '../src/commands.js';
 import type { HubConfig } from '../src/config.js';
 import { verifierOf } from '../src/credentials.js';
 import type { ClientId, CommandId, LinkId, ProfileId } from '../src/ids.js';
@@ -43,22 +44,30 @@ export function deepFreeze<T>(value: T, seen: WeakSet<object> = new WeakSet()): 
     const d = Object.getOwnPropertyDescriptor(value, key);
     if (d !== undefined && 'value' in d) deepFreeze(d.value as unknown, seen);
   }
-  // Prototype-held data (e.g. a red-black tree's root) is reached through own properties above.
   return Object.freeze(value);
 }
 
-/** `step` on a deep-frozen copy-free state: the step must never write into what it was given. */
+/**
+ * `step` on a deep-frozen state (the step must never write into what it was
+ * given), then the hub's invariants checked on the state it returns, so every
+ * scenario built from these helpers is checked after each of its steps.
+ */
 export function stepF(state: HubState, input: HubInput, now: number = state.now): Step {
-  return step(deepFreeze(state), input, now);
+  const r = step(deepFreeze(state), input, now);
+  expectInvariants(r.state);
+  expectNoSessionOnClosedLink(r);
+  return r;
 }
 
-/** Runs inputs in order (each at `state.now` unless given) and returns the final state. */
-export function runAll(state: HubState, inputs: ReadonlyArray<HubInput | { input: HubInput; now: number }>): HubState {
-  for (const x of inputs) {
-    const r = 'input' in x ? stepF(state, x.input, x.now) : stepF(state, x);
-    state = r.state;
+/**
+ * A link the hub closes carries no session afterwards: a `close` ends the
+ * link, so a session left on it would be "online" on a dead link (its client
+ * shut out by alreadyOnline, Syncs written into the void) until it times out.
+ */
+export function expectNoSessionOnClosedLink(r: Step): void {
+  for (const c of r.commands) {
+    if (c.type === 'close') expect(r.state.sessions.get(c.link), `session left on link ${c.link} after close(${c.reason})`).toBeUndefined();
   }
-  return state;
 }
 
 /** Asserts the hub's invariants hold (an empty problem list). */
@@ -337,9 +346,4 @@ export function dialogOf(s: HubState, clientId: number): DialogState {
   const d = clientDialogOf(s, clientOf(s, clientId));
   if (d === null) throw new Error(`client ${clientId} has no dialog`);
   return d;
-}
-
-/** Only the commands of one type (for targeted assertions next to the whole-result one). */
-export function commandsOf<T extends HubCommand['type']>(r: Step, type: T): Extract<HubCommand, { type: T }>[] {
-  return r.commands.filter((c): c is Extract<HubCommand, { type: T }> => c.type === type);
 }

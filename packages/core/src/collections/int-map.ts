@@ -54,6 +54,19 @@ function nextShift(shift: number): number {
   return shift === 2 ? 0 : shift - BITS;
 }
 
+function parentShift(shift: number): number {
+  return shift === 0 ? 2 : shift + BITS;
+}
+
+/**
+ * True when a root branching at `shift` can hold `key`: every bit above the
+ * ones that level consumes is 0. The last level (shift 0) consumes only bits
+ * 1..0 (bits 6..2 belong to the level at shift 2).
+ */
+function fits(key: number, shift: number): boolean {
+  return shift === TOP_SHIFT || key >>> (shift === 0 ? 2 : shift + BITS) === 0;
+}
+
 /** Make a branch holding two leaves whose keys differ, starting at `shift`. */
 function pair<V>(a: Leaf<V>, b: Leaf<V>, shift: number, edit: object | null): Branch<V> {
   const ca = chunk(a.k, shift);
@@ -66,8 +79,18 @@ function pair<V>(a: Leaf<V>, b: Leaf<V>, shift: number, edit: object | null): Br
     : { bm: (1 << ca) | (1 << cb), kids: [b, a], edit };
 }
 
-function getIn<V>(node: Node<V> | undefined, key: number): V | undefined {
-  let shift = TOP_SHIFT;
+function leafIn<V>(node: Node<V> | undefined, key: number, shift: number): Leaf<V> | undefined {
+  while (node !== undefined) {
+    if (isLeaf(node)) return node.k === key ? node : undefined;
+    const bit = 1 << chunk(key, shift);
+    if ((node.bm & bit) === 0) return undefined;
+    node = node.kids[popcount(node.bm & (bit - 1))];
+    shift = nextShift(shift);
+  }
+  return undefined;
+}
+
+function getIn<V>(node: Node<V> | undefined, key: number, shift: number): V | undefined {
   while (node !== undefined) {
     if (isLeaf(node)) return node.k === key ? node.v : undefined;
     const bit = 1 << chunk(key, shift);
@@ -154,12 +177,19 @@ function assertKey(key: number): void {
  * returns a new map and leaves the receiver untouched.
  */
 export class IntMap<V> {
-  private static readonly EMPTY = new IntMap<never>(undefined, 0);
+  private static readonly EMPTY = new IntMap<never>(undefined, 0, 0);
 
   private constructor(
     private readonly root: Node<V> | undefined,
     /** Number of entries. */
     readonly size: number,
+    /**
+     * The level the root branches at. Keys that are all small (sequential link
+     * or profile ids) share their high chunks; the root starts at the lowest
+     * level that holds them all, so such maps stay shallow. It rises as
+     * larger keys arrive.
+     */
+    private readonly shift: number,
   ) {}
 
   /** The empty map. */
@@ -172,42 +202,53 @@ export class IntMap<V> {
     const edit = {};
     let root: Node<V> | undefined;
     let size = 0;
+    let shift = 0;
     const added = { n: 0 };
     for (const [k, v] of entries) {
       assertKey(k);
+      while (!fits(k, shift)) {
+        if (root !== undefined && !isLeaf(root)) root = { bm: 1, kids: [root], edit };
+        shift = parentShift(shift);
+      }
       if (root === undefined) {
         root = { k, v };
         size = 1;
         continue;
       }
       added.n = 0;
-      root = setIn(root, k, v, TOP_SHIFT, edit, added);
+      root = setIn(root, k, v, shift, edit, added);
       size += added.n;
     }
-    return new IntMap(root, size);
+    return new IntMap(root, size, shift);
   }
 
   get(key: number): V | undefined {
-    return getIn(this.root, key);
+    return fits(key, this.shift) ? getIn(this.root, key, this.shift) : undefined;
   }
 
   has(key: number): boolean {
-    return getIn(this.root, key) !== undefined;
+    return fits(key, this.shift) && leafIn(this.root, key, this.shift) !== undefined;
   }
 
   set(key: number, value: V): IntMap<V> {
     assertKey(key);
-    if (this.root === undefined) return new IntMap<V>({ k: key, v: value }, 1);
+    let shift = this.shift;
+    let root = this.root;
+    while (!fits(key, shift)) {
+      if (root !== undefined && !isLeaf(root)) root = { bm: 1, kids: [root], edit: null };
+      shift = parentShift(shift);
+    }
+    if (root === undefined) return new IntMap<V>({ k: key, v: value }, 1, shift);
     const added = { n: 0 };
-    const root = setIn(this.root, key, value, TOP_SHIFT, null, added);
-    return root === this.root ? this : new IntMap(root, this.size + added.n);
+    const next = setIn(root, key, value, shift, null, added);
+    return next === this.root ? this : new IntMap(next, this.size + added.n, shift);
   }
 
   delete(key: number): IntMap<V> {
-    if (this.root === undefined) return this;
-    const root = deleteIn(this.root, key, TOP_SHIFT);
+    if (this.root === undefined || !fits(key, this.shift)) return this;
+    const root = deleteIn(this.root, key, this.shift);
     if (root === this.root) return this;
-    return root === undefined ? IntMap.empty<V>() : new IntMap(root, this.size - 1);
+    return root === undefined ? IntMap.empty<V>() : new IntMap(root, this.size - 1, this.shift);
   }
 
   /** Entries in ascending key order. */

@@ -7,6 +7,7 @@
  * Confirmations may come in any order.
  */
 import type { ApplicationInput } from '../inputs.js';
+import { makeDialog, withDialog } from '../model.js';
 import type { Tx } from '../tx.js';
 
 export function appMessageHandled(tx: Tx, input: Extract<ApplicationInput, { type: 'appMessageHandled' }>): void {
@@ -19,7 +20,8 @@ export function appMessageHandled(tx: Tx, input: Extract<ApplicationInput, { typ
     return;
   }
   const unconfirmed = [...dialog.unconfirmed.slice(0, index), ...dialog.unconfirmed.slice(index + 1)];
-  const next = { ...dialog, unconfirmed };
-  if (session !== undefined) tx.putSession({ ...session, dialog: next });
+  const d = dialog;
+  const next = makeDialog(d.inSeq, d.outSeq, d.outAcked, d.outbox, d.messagesIn, d.messagesOut, d.lastSeen, unconfirmed);
+  if (session !== undefined) tx.putSession(withDialog(session, next));
   else tx.putClient({ ...client!, dialog: next });
 }

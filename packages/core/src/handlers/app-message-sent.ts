@@ -6,8 +6,9 @@
  * it when it comes back (store and forward); a client that is not enabled gets
  * nothing, and the application is told why (`actionResult`).
  */
-import type { ClientId } from '../ids.js';
+import { isU32, type ClientId } from '../ids.js';
 import type { ApplicationInput } from '../inputs.js';
+import { withDialog } from '../model.js';
 import type { Tx } from '../tx.js';
 
 export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 'appMessageSent' }>): void {
@@ -18,6 +19,10 @@ export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 
   }
   if (!(input.payload instanceof Uint8Array) || input.payload.length > tx.config.limits.maxPayloadBytes) {
     fail('payloadTooLarge', `payload must be a Uint8Array of at most ${tx.config.limits.maxPayloadBytes} bytes`);
+    return;
+  }
+  if (!isU32(input.replyTo)) {
+    fail('invalidReplyTo', 'replyTo must be an integer in [0, 2^32): a message sequence number, or 0 for a push');
     return;
   }
   let clientId: ClientId;
@@ -53,7 +58,7 @@ export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 
     return;
   }
   if (session !== undefined) {
-    const next = { ...session, dialog: queued.dialog };
+    const next = withDialog(session, queued.dialog);
     tx.putSession(next);
     tx.write(next, [queued.message]);
   } else {

@@ -2,14 +2,15 @@
  * Theory of operation: a command could not be carried out (docs/protocol.md §8).
  *
  * The core already owns everything a retry needs: unacknowledged messages stay
- * in the outbox until acknowledged. So a failed `writeDialog` only brings the
- * session's next Sync forward to `now + retryAfterMs`; that Sync resends the
- * outbox. A failed `reply` is left to the client, which repeats its request
+ * in the outbox until acknowledged. So a failed `writeDialog` only schedules a
+ * resend of the outbox at `now + retryAfterMs` (`Session.resendAt`, which the
+ * client's own activity does not move). A failed `reply` is left to the client, which repeats its request
  * (requests are idempotent); a failed `close` needs nothing more (the session
  * already ended). Every failure is logged.
  */
 import type { Millis } from '../ids.js';
 import type { TransportInput } from '../inputs.js';
+import { makeSession } from '../model.js';
 import type { Tx } from '../tx.js';
 
 export function commandFailed(tx: Tx, input: Extract<TransportInput, { type: 'commandFailed' }>): void {
@@ -22,6 +23,7 @@ export function commandFailed(tx: Tx, input: Extract<TransportInput, { type: 'co
   });
   if (input.command !== 'writeDialog' || session === undefined) return;
   const retryAt = (tx.now + tx.config.retryAfterMs) as Millis;
-  if (session.syncAt <= retryAt) return;
-  tx.putSession(tx.refile({ ...session, syncAt: retryAt }, retryAt));
+  if (session.resendAt !== null && session.resendAt <= retryAt) return;
+  const s = session;
+  tx.putSession(tx.refile(makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, retryAt, s.indexedAt, s.dialog), retryAt));
 }

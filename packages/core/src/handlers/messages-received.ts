@@ -15,7 +15,7 @@
  */
 import type { TransportInput } from '../inputs.js';
 import { CLIENT_MESSAGE_TYPES, type DialogMessage, type MessageBody } from '../messages.js';
-import type { Client, OutboundMessage, Session } from '../model.js';
+import { makeDialog, withDialog, type OutboundMessage, type Session } from '../model.js';
 import type { Tx } from '../tx.js';
 import { messageProblem } from '../validate.js';
 
@@ -23,6 +23,10 @@ type MessagesInput = Extract<TransportInput, { type: 'messagesReceived' }>;
 
 export function messagesReceived(tx: Tx, input: MessagesInput): void {
   const { link } = input;
+  if (tx.isClosing(link)) {
+    tx.log('info', 'messagesOnClosedLink', null, { link, count: input.messages.length });
+    return;
+  }
   let session = tx.sessions.get(link);
   if (session === undefined) {
     // Late frames from a link that was closed or never logged in.
@@ -51,7 +55,7 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
       break;
     }
     const acked = tx.applyAck(session.dialog, m.ack, clientId);
-    if (acked !== session.dialog) session = { ...session, dialog: acked };
+    if (acked !== session.dialog) session = withDialog(session, acked);
     if (m.seq === 0) continue;
     sequenced++;
     if (m.seq <= session.dialog.inSeq) {
@@ -62,10 +66,10 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
       gaps++;
       continue;
     }
-    const handled = handle(tx, session, m, answers);
-    session = handled.session;
-    if (handled.stop === true) break;
-    if (handled.closed) {
+    const result = handle(tx, session, m, answers);
+    session = result.session;
+    if (result.stop) break;
+    if (result.closed) {
       closed = true;
       break;
     }
@@ -86,52 +90,60 @@ interface Handled {
   readonly session: Session;
   readonly closed: boolean;
   /** The message was left unhandled; so are the ones after it. */
-  readonly stop?: boolean;
+  readonly stop: boolean;
 }
 
-/** Handles one in-order message; advances `inSeq` and the message counter once it is done. */
+/** The session after message `seq` was handled: `inSeq` and the counter advance together, once (B5, B7). */
+function handled(s: Session, seq: number, unconfirmed: Session['dialog']['unconfirmed'] = s.dialog.unconfirmed): Session {
+  const d = s.dialog;
+  return withDialog(s, makeDialog(seq, d.outSeq, d.outAcked, d.outbox, d.messagesIn + 1, d.messagesOut, d.lastSeen, unconfirmed));
+}
+
+/** Queues an answer in the hub's own sequence space (never the client's: B1); dropped and logged when the outbox is full. */
+function answer(tx: Tx, s: Session, body: MessageBody, replyTo: number, answers: OutboundMessage[]): Session {
+  const queued = tx.enqueue(s.dialog, body);
+  if (queued === undefined) {
+    tx.log('warn', 'outboxFull', s.clientId, { outbox: s.dialog.outbox.length, dropped: body.type, replyTo });
+    return s;
+  }
+  answers.push(queued.message);
+  return withDialog(s, queued.dialog);
+}
+
+const CONTINUE = (session: Session): Handled => ({ session, closed: false, stop: false });
+
+/** Handles one in-order message. */
 function handle(tx: Tx, session: Session, m: DialogMessage, answers: OutboundMessage[]): Handled {
   const clientId = session.clientId;
-  const done = (s: Session): Session => ({ ...s, dialog: { ...s.dialog, inSeq: m.seq, messagesIn: s.dialog.messagesIn + 1 } });
-  const answer = (s: Session, body: MessageBody): Session => {
-    const queued = tx.enqueue(s.dialog, body);
-    if (queued === undefined) {
-      tx.log('warn', 'outboxFull', clientId, { outbox: s.dialog.outbox.length, dropped: body.type, replyTo: m.seq });
-      return s;
-    }
-    answers.push(queued.message);
-    return { ...s, dialog: queued.dialog };
-  };
   const body = m.body;
   if (!CLIENT_MESSAGE_TYPES.has(body.type)) {
     tx.log('warn', 'unexpectedMessage', clientId, { type: body.type, seq: m.seq });
-    return { session: done(session), closed: false };
+    return CONTINUE(handled(session, m.seq));
   }
   switch (body.type) {
     case 'null':
-      return { session: done(session), closed: false };
+      return CONTINUE(handled(session, m.seq));
     case 'log':
       tx.log(body.isError ? 'warn' : 'info', 'clientLog', clientId, { text: body.text, clientTime: body.at, seq: m.seq });
-      return { session: done(session), closed: false };
+      return CONTINUE(handled(session, m.seq));
     case 'close':
       tx.log('info', 'clientClosed', clientId, { seq: m.seq });
-      return { session: done(session), closed: true };
+      return { session: handled(session, m.seq), closed: true, stop: false };
     case 'setInfo': {
       const client = tx.client(clientId)!;
       // The payload may not move the client to another id or profile (B3).
       if ((body.clientId !== undefined && body.clientId !== client.id) || (body.profileId !== undefined && body.profileId !== client.profileId)) {
         tx.log('warn', 'setInfoIdMismatch', clientId, { seq: m.seq, claimedClient: body.clientId ?? null, claimedProfile: body.profileId ?? null });
-        return { session: answer(done(session), { type: 'refused', replyTo: m.seq, reason: 'idMismatch' }), closed: false };
+        return CONTINUE(answer(tx, handled(session, m.seq), { type: 'refused', replyTo: m.seq, reason: 'idMismatch' }, m.seq, answers));
       }
       // Contact fields only: id, profile and registration time stay (B2).
-      const updated: Client = { ...client, contact: body.contact };
-      tx.putClient(updated);
-      return { session: answer(done(session), { type: 'ok', replyTo: m.seq }), closed: false };
+      tx.putClient({ ...client, contact: body.contact });
+      return CONTINUE(answer(tx, handled(session, m.seq), { type: 'ok', replyTo: m.seq }, m.seq, answers));
     }
     case 'app': {
       if (!tx.config.appMessageTypes.includes(body.appType)) {
         tx.log('warn', 'unknownAppType', clientId, { appType: body.appType, seq: m.seq });
-        return { session: answer(done(session), { type: 'refused', replyTo: m.seq, reason: 'unknownAppType' }), closed: false };
+        return CONTINUE(answer(tx, handled(session, m.seq), { type: 'refused', replyTo: m.seq, reason: 'unknownAppType' }, m.seq, answers));
       }
       if (session.dialog.unconfirmed.length >= tx.config.maxUnconfirmed) {
         // The application is behind: leave the message unhandled (not acknowledged); the client resends it.
@@ -139,12 +151,11 @@ function handle(tx: Tx, session: Session, m: DialogMessage, answers: OutboundMes
         return { session, closed: false, stop: true };
       }
       const pending = { seq: m.seq, appType: body.appType, payload: body.payload, replyTo: body.replyTo };
-      tx.emit({ type: 'deliver', clientId, ...pending });
-      const next = done(session);
-      return { session: { ...next, dialog: { ...next.dialog, unconfirmed: [...next.dialog.unconfirmed, pending] } }, closed: false };
+      tx.emit({ type: 'deliver', clientId, seq: m.seq, appType: body.appType, payload: body.payload, replyTo: body.replyTo });
+      return CONTINUE(handled(session, m.seq, [...session.dialog.unconfirmed, pending]));
     }
     default:
       tx.log('warn', 'unexpectedMessage', clientId, { type: body.type, seq: m.seq });
-      return { session: done(session), closed: false };
+      return CONTINUE(handled(session, m.seq));
   }
 }

@@ -28,10 +28,21 @@ type Authenticated = Of<'start'> | Of<'resume'> | Of<'sync'> | Of<'login'>;
 
 export function requestReceived(tx: Tx, input: RequestInput): void {
   const { link, request } = input;
+  if (tx.isClosing(link)) {
+    // The link was closed earlier in this very step (a deadline handled first): nobody is there to answer.
+    tx.log('info', 'requestOnClosedLink', null, { link, request: String(request?.kind) });
+    return;
+  }
   const problem = requestProblem(request, tx.config.limits);
   if (problem !== null) {
+    if (problem === 'clientId' && request.kind === 'register' && request.clientId === 0 && requestProblem({ ...request, clientId: 1 as ClientId }, tx.config.limits) === null) {
+      // Id 0 is not an id: the client draws another one (B25).
+      tx.log('info', 'invalidClientId', null, { link, clientId: 0 });
+      tx.reply(link, request.requestId, { code: 'invalidId', clientId: 0 as ClientId });
+      return;
+    }
     tx.log('warn', 'malformedRequest', null, { link, problem });
-    tx.closeLink(link, null, 'refused');
+    tx.closeAny(link, null, 'refused');
     return;
   }
   if (request.kind === 'profiles') {
@@ -151,10 +162,13 @@ function isRepeatedRegistration(c: Client, r: Of<'register'>): boolean {
 }
 
 function reRegister(tx: Tx, link: LinkId, existing: Client, r: Of<'register'>, issued: NonNullable<RequestInput['issued']>): void {
-  const client: Client = { ...existing, verifier: credentialVerifier(issued), contact: r.contact };
-  tx.putClient(client);
-  tx.log('info', 'registrationRepeated', client.id, { requestId: r.requestId });
-  admit(tx, link, client, r, 0, null, 'secret' in issued ? issued.secret : null);
+  tx.putClient({ ...existing, verifier: credentialVerifier(issued), contact: r.contact });
+  tx.log('info', 'registrationRepeated', existing.id, { requestId: r.requestId });
+  // The earlier link never got its answer (no secret reached it), so it cannot be a live
+  // session worth keeping: the repeat moves to the new link whatever the policy.
+  const old = tx.online.get(existing.id);
+  if (old !== undefined && old !== link) tx.endSession(tx.sessions.get(old)!, 'pushedOut');
+  admit(tx, link, tx.client(existing.id)!, r, 0, null, 'secret' in issued ? issued.secret : null);
 }
 
 // ---- start / resume / sync / login (§8.2–8.4) -------------------------------------

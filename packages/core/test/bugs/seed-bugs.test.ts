@@ -393,17 +393,19 @@ describe('B24: seniority and clock issues', () => {
 });
 
 describe('B25: client id generation', () => {
-  test('B25: client id 0 is refused (logged, closed refused); no client 0 ever exists', () => {
-    // Seed: a 0 id was accepted at registration and was invalid on read.
+  test('B25: registering with client id 0 answers invalidId, so the client draws another id; no client 0 ever exists', () => {
+    // Seed: a 0 id was accepted at registration and was invalid on read; collisions got InvalidID, a 0 id did not.
     const s = hubWith();
-    for (const input of [
-      { type: 'requestReceived', link: lnk(1), request: { kind: 'register', requestId: 1, clientId: 0, profileId: 1, contact: NEW_CONTACT, environment: {} }, issued: { secret: 'x' } },
-      { type: 'requestReceived', link: lnk(1), request: { kind: 'start', requestId: 1, clientId: 0, credential: { secret: 'x' }, environment: {}, lastReceived: 0 } },
-    ] as HubInput[]) {
-      const r = stepF(s, input);
-      expect(r).toEqual(result([commit, logCmd('warn', 'malformedRequest', null, { link: 1, problem: 'clientId' }), closeCmd(cmd(s, 0), 1, null, 'refused', false)]));
-      expect(r.state.clients.has(0)).toBe(false);
-    }
+    const r = stepF(s, { type: 'requestReceived', link: lnk(1), request: { kind: 'register', requestId: 1, clientId: 0, profileId: 1, contact: NEW_CONTACT, environment: {} }, issued: { secret: 'x' } } as HubInput);
+    expect(r).toEqual(result([commit, logCmd('info', 'invalidClientId', null, { link: 1, clientId: 0 }), replyCmd(cmd(s, 0), 1, 1, { code: 'invalidId', clientId: 0 })]));
+    expect(r.state.clients.has(0)).toBe(false);
+  });
+
+  test('B25: any other request naming client id 0 is malformed (logged, closed refused)', () => {
+    const s = hubWith();
+    const r = stepF(s, { type: 'requestReceived', link: lnk(1), request: { kind: 'start', requestId: 1, clientId: 0, credential: { secret: 'x' }, environment: {}, lastReceived: 0 } } as HubInput);
+    expect(r).toEqual(result([commit, logCmd('warn', 'malformedRequest', null, { link: 1, problem: 'clientId' }), closeCmd(cmd(s, 0), 1, null, 'refused', false)]));
+    expect(r.state.clients.has(0)).toBe(false);
   });
 });
 

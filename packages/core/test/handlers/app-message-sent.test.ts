@@ -4,7 +4,10 @@
  * stored for an offline enabled client, and refused (with a reason) otherwise.
  */
 import { describe, expect, test } from 'vitest';
+import { HubUsageError } from '../../src/errors.js';
 import type { AppTarget, HubInput } from '../../src/inputs.js';
+import { serialize } from '../../src/snapshot.js';
+import type { Step } from '../../src/step.js';
 import {
   actionCmd,
   cid,
@@ -111,4 +114,21 @@ describe('appMessageSent', () => {
     const r = stepF(s, sent({ clientId: cid(10) }, { payload: new Uint8Array(4) }));
     expect(r.commands).toContainEqual(actionCmd('act', true, null));
   });
+
+  // Suspected core bug: replyTo is not validated, so a value with no wire encoding is queued in the
+  // outbox; every later writeDialog carrying it (each Sync, each login) and serialize() then throw.
+  test.each([-1, 1.5, 2 ** 32])('a replyTo with no wire encoding (%s) is refused, never queued', (replyTo) => {
+    const s = hubWith({ clients: [{ id: 10, profileId: 1, link: 1 }], config: CONFIG });
+    let r: Step;
+    try {
+      r = stepF(s, sent({ clientId: cid(10) }, { replyTo }));
+    } catch (e) {
+      // Local misuse may also be thrown, as long as nothing is queued.
+      expect(e).toBeInstanceOf(HubUsageError);
+      return;
+    }
+    expect(r).toEqual({ state: s, commands: [actionCmd('act', false, expect.any(String))] });
+    expect(() => serialize(r.state)).not.toThrow();
+  });
 });
+

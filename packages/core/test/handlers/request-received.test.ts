@@ -296,7 +296,7 @@ describe('register', () => {
 describe('malformed requests are logged and the link closed refused', () => {
   const base = { requestId: 1, clientId: cid(10), credential: { secret: 's' }, lastReceived: 0 };
   const cases: [string, unknown, string][] = [
-    ['clientId 0 (B25)', { kind: 'register', requestId: 1, clientId: 0, profileId: 1, contact: CONTACT, environment: {} }, 'clientId'],
+    ['clientId 0 on a start', { ...base, kind: 'start', clientId: 0 }, 'clientId'],
     ['clientId above 2^32', { ...base, kind: 'resume', clientId: 2 ** 32 }, 'clientId'],
     ['negative request id', { ...base, kind: 'resume', requestId: -1 }, 'requestId'],
     ['profileId 0', { kind: 'register', requestId: 1, clientId: 10, profileId: 0, contact: CONTACT, environment: {} }, 'profileId'],
@@ -389,6 +389,30 @@ describe("denied: the application's authentication hook refused the requester", 
     const s = hubWith({ clients: [{ id: 10, profileId: 1 }] });
     const r = stepF(s, { ...(loginInput({ link: 1, clientId: 10 }) as Extract<HubInput, { type: 'requestReceived' }>), denied: false });
     expect(r).toEqual(result([commit, replyCmd(cmd(s, 0), 1, 7, okAnswer(10)), onlineEvent(10, 1, 'login')]));
+  });
+});
+
+/**
+ * Suspected core bug: a request refused with a close on the link of an online
+ * client (malformed, bad credentials, denied) closes the link but leaves the
+ * client's session on it, so the client stays "online" on a dead link until
+ * deadAfterMs (under ignoreNew/seniority its next login is refused alreadyOnline).
+ * stepF checks that no session survives on a link the hub closed.
+ */
+describe('a request refused with a close on the link of an online client', () => {
+  const own = (extra: Record<string, unknown>): HubInput => ({ ...(loginInput({ link: 1, clientId: 10, kind: 'start' }) as Extract<HubInput, { type: 'requestReceived' }>), ...extra });
+  test.each([
+    ['malformed', own({ request: { kind: 'start', requestId: 7, clientId: cid(10), credential: { secret: 'x' }, environment: [], lastReceived: 0 } })],
+    ['bad credentials', loginInput({ link: 1, clientId: 10, kind: 'start', secret: 'wrong' })],
+    ['denied by the hook', own({ denied: true })],
+  ])('%s: the session does not outlive its link', (_name, input) => {
+    const s = hubWith({ policy: 'ignoreNew', clients: [{ id: 10, profileId: 1, link: 1 }] });
+    const r = stepF(s, input);
+    if (r.commands.some((c) => c.type === 'close' && c.link === 1)) {
+      expect(r.commands).toContainEqual(notifyCmd(expect.objectContaining({ type: 'clientOffline', clientId: 10, link: 1 })));
+      const again = login(r.state, { link: 2, clientId: 10 });
+      expect(again.commands).toContainEqual(expect.objectContaining({ type: 'reply', link: 2, answer: okAnswer(10) }));
+    }
   });
 });
 
