@@ -73,12 +73,13 @@ export const arbUniverse: fc.Arbitrary<Universe> = fc
     clientCount: fc.integer({ min: 3, max: 8 }),
     linkCount: fc.integer({ min: 1, max: 6 }),
     policy: fc.constantFrom(...POLICIES),
-    /** Use the largest u32 as one of the client ids and link 0 as one of the links. */
+    /** Use the largest u32 as one of the client ids, link 0 as one of the links, and let clients try the invalid id 0 (B25). */
     edgeIds: fc.boolean(),
   })
   .map(({ profileCount, clientCount, linkCount, policy, edgeIds }) => {
     const clients = range(1, clientCount);
     if (edgeIds) clients[clients.length - 1] = 0xffffffff;
+    if (edgeIds) clients.push(0);
     return {
       profiles: range(1, profileCount),
       clients,

@@ -48,7 +48,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 const scenarios = arbScenario(120);
 
 describe('step is pure and deterministic', () => {
-  test.prop([scenarios], { numRuns: 60 })('the same inputs from the same state give deep-equal commands and states', (s) => {
+  test.prop([scenarios], { numRuns: 100 })('the same inputs from the same state give deep-equal commands and states', (s) => {
     const a = trace(s);
     const b = trace(s);
     expect(b.commands).toEqual(a.commands);
@@ -56,7 +56,7 @@ describe('step is pure and deterministic', () => {
     expect(serialize(b.final)).toEqual(serialize(a.final));
   });
 
-  test.prop([scenarios], { numRuns: 60 })('with the state and inputs deep-frozen, steps work alike and leave the previous state unchanged', (s) => {
+  test.prop([scenarios], { numRuns: 100 })('with the state and inputs deep-frozen, steps work alike and leave the previous state unchanged', (s) => {
     const plain = trace(s);
     const commands: (readonly HubCommand[])[] = [];
     const dumps: string[] = [];
@@ -82,7 +82,7 @@ describe('step is pure and deterministic', () => {
     expect(dumps).toEqual(plain.dumps);
   });
 
-  test.prop([scenarios, fc.nat()], { numRuns: 60 })('a snapshot at any cut point, restored, continues exactly like the uninterrupted run', (s, at) => {
+  test.prop([scenarios, fc.nat()], { numRuns: 100 })('a snapshot at any cut point, restored, continues exactly like the uninterrupted run', (s, at) => {
     const actions = allActions(s);
     const cut = at % (actions.length + 1);
     const whole = trace(s);
