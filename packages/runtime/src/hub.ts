@@ -89,6 +89,13 @@ export interface HubOptions {
   log?: (entry: LogCommand, now: number) => void;
   /** Sees every stepped input with its commands (for traces and tests). */
   onStep?: (record: JournalRecord, commands: readonly HubCommand[]) => void;
+  /**
+   * Called once the hub is recovered and before anything of the previous run
+   * is replayed to the application (sessions ended by the restart, messages
+   * whose handling was not confirmed): register handlers and listeners here so
+   * that none of it is missed.
+   */
+  setup?: (hub: Hub) => void;
 }
 
 type Listener = (event: HubEvent) => void;
@@ -101,6 +108,7 @@ export class Hub {
   private queue: HubInput[] = [];
   private pumping: Promise<void> | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private timerAt: number | undefined;
   private cancelTimer: CancelTimer | undefined;
   private snapSeq: number;
@@ -157,6 +165,7 @@ export class Hub {
       seq = r.seq;
     }
     const hub = new Hub({ ...options, store, clock }, state, seq);
+    options.setup?.(hub);
     // Links of a previous run are gone: their sessions end as lost connections.
     for (const session of state.sessions.values()) {
       hub.queue.push({ type: 'connectionClosed', link: session.link, cause: 'hubRestarted' });
@@ -224,15 +233,22 @@ export class Hub {
 
   /** Stops the transport (every link is told `shutdown`), finishes queued work, snapshots and closes the store. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.options.transport.stop();
-    await this.drain();
-    this.closed = true;
-    this.cancelTimer?.();
-    await Promise.all([...this.deliveryChains.values()]);
-    await this.drain();
-    await this.takeSnapshot();
-    await this.store.close();
+    if (this.closing !== null) return this.closing;
+    this.closing = (async () => {
+      await this.options.transport.stop();
+      // Handlers still running finish and their confirmations are committed before the hub stops.
+      for (;;) {
+        await this.drain();
+        const chains = [...this.deliveryChains.values()];
+        if (chains.length === 0 && this.queue.length === 0) break;
+        await Promise.all(chains);
+      }
+      this.closed = true;
+      this.cancelTimer?.();
+      await this.takeSnapshot();
+      await this.store.close();
+    })();
+    return this.closing;
   }
 
   /** Resolves when every queued input has been stepped, committed and its commands started. */
