@@ -72,3 +72,4 @@ export {
   type DecodeError,
   type DecodeErrorCode,
 } from './protocol/codec.js';
+export { encodeRecord, decodeRecord, TRACE_RECORD_VERSION, type TraceRecord } from './protocol/trace-codec.js';

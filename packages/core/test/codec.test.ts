@@ -490,3 +490,22 @@ describe('bytes', () => {
     expect(Array.from(r.bytes(2000))).toEqual(Array.from(big));
   });
 });
+
+describe('client id 0 on the wire (B25)', () => {
+  const contact = { name: 'n', phone: '', email: '' };
+  it('a registration may name id 0, and the invalidId answer to it round-trips', () => {
+    const request: Frame = { kind: 'request', request: { kind: 'register', requestId: 1, clientId: clientId(0), profileId: profileId(1), contact, environment: {} } };
+    expect(decodeFrame(encodeFrame(request))).toEqual({ ok: true, value: request });
+    const answer: Frame = { kind: 'answer', requestId: 1, answer: { code: 'invalidId', clientId: clientId(0) } };
+    expect(decodeFrame(encodeFrame(answer))).toEqual({ ok: true, value: answer });
+  });
+
+  it('every other request and answer still refuses id 0', () => {
+    const start = encodeFrame({ kind: 'request', request: { kind: 'resume', requestId: 1, clientId: clientId(5), credential: { secret: 's' }, lastReceived: 0 } });
+    const zeroed = start.slice();
+    zeroed.set([0, 0, 0, 0], 4); // version, kind, request kind, requestId varuint (1 byte), then the u32 client id
+    const r = decodeFrame(zeroed);
+    expect(r.ok).toBe(false);
+    expect(() => encodeFrame({ kind: 'answer', requestId: 1, answer: { code: 'reset', clientId: clientId(0) } })).toThrow(/answer\.clientId/);
+  });
+});

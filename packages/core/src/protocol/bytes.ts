@@ -30,6 +30,12 @@ export const U32_MAX = 0xffffffff;
 
 const TWO_32 = 4294967296;
 
+/** Scratch for `f64`: an 8-byte buffer seen as bytes and as a little-endian double. Never observable between calls. */
+const F64_BYTES = new Uint8Array(8);
+const F64_VIEW = new DataView(F64_BYTES.buffer);
+/** The one NaN the `f64` layout allows: the quiet NaN 0x7FF8000000000000. */
+const CANONICAL_NAN_HI = 0x7ff80000;
+
 /**
  * Why a read failed. `unknownKind` is for a discriminant byte that selects no
  * known layout; the others describe a single field.
@@ -205,6 +211,27 @@ export class ByteWriter {
     this.varuint(len, field);
     this.reserve(len);
     this.pos = writeUtf8(v, this.buf, this.pos);
+  }
+
+  /**
+   * Eight bytes: `v` as an IEEE 754 binary64, little-endian. Every number is
+   * written exactly (-0, infinities and subnormals included); NaN is always
+   * written in its one canonical form `00 00 00 00 00 00 F8 7F`.
+   */
+  f64(v: number, field: string = 'f64'): void {
+    if (typeof v !== 'number') throw invalid(field, 'a number', v);
+    this.reserve(8);
+    const b = this.buf;
+    const p = this.pos;
+    if (v !== v) {
+      b.fill(0, p, p + 6);
+      b[p + 6] = 0xf8;
+      b[p + 7] = 0x7f;
+    } else {
+      F64_VIEW.setFloat64(0, v, true);
+      b.set(F64_BYTES, p);
+    }
+    this.pos = p + 8;
   }
 }
 
@@ -391,5 +418,22 @@ export class ByteReader {
     }
     this.pos = p + len;
     return decoded.value;
+  }
+
+  /**
+   * Eight bytes: an IEEE 754 binary64, little-endian. A NaN other than the
+   * canonical `00 00 00 00 00 00 F8 7F` is `badValue` (one byte form per value).
+   */
+  f64(what: string = 'f64'): number {
+    const p = this.pos;
+    if (p + 8 > this.end) return this.truncated(p, 8, what);
+    const b = this.input;
+    for (let i = 0; i < 8; i++) F64_BYTES[i] = b[p + i]!;
+    const v = F64_VIEW.getFloat64(0, true);
+    if (v !== v && (F64_VIEW.getUint32(4, true) !== CANONICAL_NAN_HI || F64_VIEW.getUint32(0, true) !== 0)) {
+      return this.bad(p, `${what}: NaN not in its canonical form`);
+    }
+    this.pos = p + 8;
+    return v;
   }
 }

@@ -25,7 +25,7 @@
  * `reconnect`): the core judges decoded values.
  */
 import { HubUsageError } from '../errors.js';
-import { isU32Id, type ClientId, type ProfileId } from '../ids.js';
+import { isU32, isU32Id, type ClientId, type ProfileId } from '../ids.js';
 import type { DialogMessage, MessageBody, MessageType } from '../messages.js';
 import { CLIENT_STATUSES, MANAGEMENT_MODES, type ClientStatus, type Contact, type Environment, type ManagementMode } from '../model.js';
 import { err, ok, type Result } from '../result.js';
@@ -180,13 +180,13 @@ export const CLIENT_STATUS_WIRE_CODES: Readonly<Record<ClientStatus, number>> = 
 export const MANAGEMENT_MODE_WIRE_CODES: Readonly<Record<ManagementMode, number>> = codesInOrder(MANAGEMENT_MODES);
 
 /** One enumeration's two lookup directions. A Map, not the record, so a name like "toString" is unknown. */
-interface WireEnum<T extends string> {
+export interface WireEnum<T extends string> {
   readonly name: string;
   readonly toCode: ReadonlyMap<string, number>;
   readonly fromCode: readonly (T | undefined)[];
 }
 
-function wireEnum<T extends string>(name: string, codes: Readonly<Record<T, number>>): WireEnum<T> {
+export function wireEnum<T extends string>(name: string, codes: Readonly<Record<T, number>>): WireEnum<T> {
   const toCode = new Map<string, number>();
   const fromCode: (T | undefined)[] = [undefined];
   for (const key of Object.keys(codes) as T[]) {
@@ -198,27 +198,29 @@ function wireEnum<T extends string>(name: string, codes: Readonly<Record<T, numb
   return { name, toCode, fromCode };
 }
 
+// The lookups and the writeX/readX helpers marked `export` below are shared with
+// the trace codec (trace-codec.ts); index.ts does not re-export them.
 const FRAME_KIND = wireEnum('frame kind', FRAME_KIND_WIRE_CODES);
-const REQUEST_KIND = wireEnum('request kind', REQUEST_KIND_WIRE_CODES);
-const ANSWER_CODE = wireEnum('answer code', ANSWER_WIRE_CODES);
-const MESSAGE_TYPE = wireEnum('message type', MESSAGE_TYPE_WIRE_CODES);
-const REJECT_REASON = wireEnum('reject reason', REJECT_REASON_WIRE_CODES);
-const CLOSE_REASON = wireEnum('close reason', CLOSE_REASON_WIRE_CODES);
-const CLIENT_STATUS = wireEnum('client status', CLIENT_STATUS_WIRE_CODES);
-const MANAGEMENT_MODE = wireEnum('management mode', MANAGEMENT_MODE_WIRE_CODES);
+export const REQUEST_KIND = wireEnum('request kind', REQUEST_KIND_WIRE_CODES);
+export const ANSWER_CODE = wireEnum('answer code', ANSWER_WIRE_CODES);
+export const MESSAGE_TYPE = wireEnum('message type', MESSAGE_TYPE_WIRE_CODES);
+export const REJECT_REASON = wireEnum('reject reason', REJECT_REASON_WIRE_CODES);
+export const CLOSE_REASON = wireEnum('close reason', CLOSE_REASON_WIRE_CODES);
+export const CLIENT_STATUS = wireEnum('client status', CLIENT_STATUS_WIRE_CODES);
+export const MANAGEMENT_MODE = wireEnum('management mode', MANAGEMENT_MODE_WIRE_CODES);
 
 // ---------------------------------------------------------------------------
 // Encoding
 
-function invalidInput(field: string, message: string): HubUsageError {
+export function invalidInput(field: string, message: string): HubUsageError {
   return new HubUsageError('invalidInput', `${field}: ${message}`, { field });
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-function enumCode<T extends string>(e: WireEnum<T>, value: T, field: string): number {
+export function enumCode<T extends string>(e: WireEnum<T>, value: T, field: string): number {
   const code = e.toCode.get(value);
   if (code === undefined) throw invalidInput(field, `unknown ${e.name} ${describe(value)}`);
   return code;
@@ -229,11 +231,21 @@ function writeId(w: ByteWriter, v: number, field: string): void {
   w.u32(v, field);
 }
 
+/**
+ * A client id that may be 0: only in a `register` request (a client whose id
+ * generator drew 0) and in the `invalidId` answer to it, so the hub can tell
+ * that client to draw another id (seed bug B25).
+ */
+function writeIdOrZero(w: ByteWriter, v: number, field: string): void {
+  if (!isU32(v)) throw invalidInput(field, `must be an integer in [0, 2^32), got ${describe(v)}`);
+  w.u32(v, field);
+}
+
 function writeVarU32(w: ByteWriter, v: number, field: string): void {
   w.varuint(v, field, U32_MAX);
 }
 
-function writeContact(w: ByteWriter, c: Contact, field: string): void {
+export function writeContact(w: ByteWriter, c: Contact, field: string): void {
   if (typeof c !== 'object' || c === null) throw invalidInput(field, `must be a Contact, got ${describe(c)}`);
   w.string(c.name, `${field}.name`);
   w.string(c.phone, `${field}.phone`);
@@ -247,7 +259,7 @@ function writeCredential(w: ByteWriter, c: Credential, field: string): void {
   w.string(c.secret, `${field}.secret`);
 }
 
-function writeEnvironment(w: ByteWriter, env: Environment, field: string): void {
+export function writeEnvironment(w: ByteWriter, env: Environment, field: string): void {
   if (typeof env !== 'object' || env === null) throw invalidInput(field, `must be an Environment, got ${describe(env)}`);
   const keys = Object.keys(env);
   // Sort by the bytes the receiver will see: lone surrogates become U+FFFD first.
@@ -276,7 +288,8 @@ function writeProfiles(w: ByteWriter, profiles: readonly ProfileSummary[], field
 function writeRequest(w: ByteWriter, r: Request): void {
   w.u8(enumCode(REQUEST_KIND, r.kind, 'request.kind'));
   writeVarU32(w, r.requestId, 'request.requestId');
-  writeId(w, r.clientId, 'request.clientId');
+  if (r.kind === 'register') writeIdOrZero(w, r.clientId, 'request.clientId');
+  else writeId(w, r.clientId, 'request.clientId');
   switch (r.kind) {
     case 'register':
       writeId(w, r.profileId, 'request.profileId');
@@ -313,7 +326,8 @@ function writeRequest(w: ByteWriter, r: Request): void {
 function writeAnswer(w: ByteWriter, requestId: number, a: Answer): void {
   writeVarU32(w, requestId, 'answer.requestId');
   w.u8(enumCode(ANSWER_CODE, a.code, 'answer.code'));
-  writeId(w, a.clientId, 'answer.clientId');
+  if (a.code === 'invalidId') writeIdOrZero(w, a.clientId, 'answer.clientId');
+  else writeId(w, a.clientId, 'answer.clientId');
   switch (a.code) {
     case 'ok':
       w.u8(enumCode(CLIENT_STATUS, a.status, 'answer.status'));
@@ -457,7 +471,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
 // A `?? <value>` after an enum read is such a placeholder: it is only used when
 // the read has already failed, and only keeps the object well typed.
 
-function readEnum<T extends string>(r: ByteReader, e: WireEnum<T>, code: 'badValue' | 'unknownKind'): T | undefined {
+export function readEnum<T extends string>(r: ByteReader, e: WireEnum<T>, code: 'badValue' | 'unknownKind'): T | undefined {
   const at = r.offset;
   const c = r.u8(e.name);
   const v = e.fromCode[c];
@@ -486,7 +500,7 @@ function readPresence(r: ByteReader, what: string): boolean {
   return r.bool(`${what} presence`);
 }
 
-function readContact(r: ByteReader, l: CodecLimits): Contact {
+export function readContact(r: ByteReader, l: CodecLimits): Contact {
   const name = r.string(l.maxTextBytes, 'contact.name');
   const phone = r.string(l.maxTextBytes, 'contact.phone');
   const email = r.string(l.maxTextBytes, 'contact.email');
@@ -497,7 +511,7 @@ function readCredential(r: ByteReader, l: CodecLimits): Credential {
   return { secret: r.string(l.maxTextBytes, 'credential.secret') };
 }
 
-function readEnvironment(r: ByteReader, l: CodecLimits): Environment {
+export function readEnvironment(r: ByteReader, l: CodecLimits): Environment {
   const n = readCount(r, l.maxEnvironmentEntries, 'environment count');
   const entries: [string, string][] = [];
   let prev: string | undefined;
@@ -530,7 +544,8 @@ function readProfiles(r: ByteReader, l: CodecLimits): ProfileSummary[] {
 function readRequest(r: ByteReader, l: CodecLimits): Request | undefined {
   const kind = readEnum(r, REQUEST_KIND, 'unknownKind');
   const requestId = r.varuint(U32_MAX, 'request.requestId');
-  const clientId = readId(r, 'request.clientId') as ClientId;
+  // A registration may name id 0: the hub answers invalidId and the client draws again (B25).
+  const clientId = (kind === 'register' ? r.u32('request.clientId') : readId(r, 'request.clientId')) as ClientId;
   switch (kind) {
     case 'register': {
       const profileId = readId(r, 'request.profileId') as ProfileId;
@@ -565,7 +580,7 @@ function readRequest(r: ByteReader, l: CodecLimits): Request | undefined {
 
 function readAnswer(r: ByteReader, l: CodecLimits): Answer | undefined {
   const code = readEnum(r, ANSWER_CODE, 'unknownKind');
-  const clientId = readId(r, 'answer.clientId') as ClientId;
+  const clientId = (code === 'invalidId' ? r.u32('answer.clientId') : readId(r, 'answer.clientId')) as ClientId;
   switch (code) {
     case 'ok': {
       const status = readEnum(r, CLIENT_STATUS, 'badValue') ?? 'enabled';
