@@ -8,3 +8,4 @@ export { isTransportCommand, type HubTransport, type TransportCommand, type Tran
 export { systemClock, ManualClock, type Clock, type CancelTimer } from './clock.js';
 export { cryptoEntropy, seededEntropy, type Entropy } from './entropy.js';
 export { MemoryStore, type HubStore, type JournalRecord, type Recovered } from './store.js';
+export * from './journal/index.js';

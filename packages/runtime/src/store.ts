@@ -5,7 +5,7 @@
  * asks for a snapshot now and then so recovery stays short.
  *
  * `MemoryStore` keeps everything in memory (tests, embedding without
- * durability); the journal store in journal.ts is the embedded default.
+ * durability); the journal store in journal/ is the embedded default.
  */
 import type { HubInput } from '@dialoghub/core';
 
