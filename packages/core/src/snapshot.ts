@@ -14,7 +14,7 @@
  */
 import { IntMap } from './collections/int-map.js';
 import { resolveConfig, type HubConfig } from './config.js';
-import { addDeadline, emptyDeadlines } from './deadlines.js';
+import { addDeadline, emptyDeadlines, firstDeadline } from './deadlines.js';
 import { HubUsageError } from './errors.js';
 import type { ClientId, LinkId, Millis, ProfileId } from './ids.js';
 import { checkInvariants } from './invariants.js';
@@ -304,6 +304,7 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     sessions: IntMap.from(sessions),
     online: IntMap.from(online),
     deadlines,
+    nextDue: firstDeadline(deadlines)?.at ?? null,
   });
   if (state.sessions.size !== sessionCount || state.clients.size !== clientCount || state.profiles.size !== profileCount) {
     throw new SnapshotFailure({ code: 'inconsistent', message: 'duplicate ids in the snapshot' });

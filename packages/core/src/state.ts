@@ -30,6 +30,8 @@ export interface HubState {
   readonly online: IntMap<LinkId>;
   /** Index: sessions ordered by their next deadline. */
   readonly deadlines: DeadlineIndex;
+  /** The earliest key in `deadlines` (cached so a step need not walk the tree), or null. */
+  readonly nextDue: Millis | null;
 }
 
 /**
@@ -50,6 +52,7 @@ export function initialState(config: HubConfig = {}, now: number = 0): HubState 
     sessions: IntMap.empty<Session>(),
     online: IntMap.empty<LinkId>(),
     deadlines: emptyDeadlines(),
+    nextDue: null,
   });
 }
 

@@ -21,7 +21,6 @@
  * is raised to the last one seen, and logged.
  */
 import type { HubCommand } from './commands.js';
-import { firstDeadline } from './deadlines.js';
 import { HubUsageError } from './errors.js';
 import { appMessageHandled } from './handlers/app-message-handled.js';
 import { appMessageSent } from './handlers/app-message-sent.js';
@@ -110,7 +109,7 @@ function dispatch(tx: Tx, input: HubInput): void {
  * at `now` it is always after `now`.
  */
 export function nextDeadline(state: HubState): Millis | undefined {
-  return firstDeadline(state.deadlines)?.at;
+  return state.nextDue ?? undefined;
 }
 
 /**

@@ -35,6 +35,9 @@ const reasonForStatus: Readonly<Record<Exclude<ClientStatus, 'enabled'>, CloseRe
   reset: 'reset',
 };
 
+/** The one `commit` command: commands are immutable data, so every step can share it. */
+const COMMIT: HubCommand = Object.freeze({ type: 'commit' });
+
 export class Tx {
   readonly config: ResolvedConfig;
   profiles: HubState['profiles'];
@@ -45,8 +48,8 @@ export class Tx {
   regSeq: number;
   nextCommandId: number;
   readonly commands: HubCommand[] = [];
-  /** Links this step closed: whatever else arrives on them in this step is dropped. */
-  private readonly closing = new Set<number>();
+  /** Links this step closed: whatever else arrives on them in this step is dropped (allocated on first use). */
+  private closing: Set<number> | null = null;
 
   constructor(
     readonly prev: HubState,
@@ -85,7 +88,7 @@ export class Tx {
   }
 
   closeLink(link: LinkId, clientId: ClientId | null, reason: CloseReason): void {
-    this.closing.add(link);
+    (this.closing ??= new Set()).add(link);
     this.commands.push({ type: 'close', commandId: this.commandId(), link, clientId, reason, reconnect: CLOSE_REASON_RECONNECT[reason] });
   }
 
@@ -95,7 +98,7 @@ export class Tx {
 
   /** True when this step already closed `link` (e.g. a heartbeat timeout handled before the input). */
   isClosing(link: LinkId): boolean {
-    return this.closing.has(link);
+    return this.closing !== null && this.closing.has(link);
   }
 
   // ---- tables -------------------------------------------------------------
@@ -319,6 +322,8 @@ export class Tx {
    * never leaves a deadline in the past.
    */
   runDue(): void {
+    // Fast path: the cached earliest deadline is not due (most steps).
+    if (this.prev.nextDue === null || this.prev.nextDue > this.now) return;
     for (;;) {
       const first = firstDeadline(this.deadlines);
       if (first === undefined || first.at > this.now) return;
@@ -403,10 +408,12 @@ export class Tx {
             sessions: this.sessions,
             online: this.online,
             deadlines: this.deadlines,
+            nextDue: this.deadlines === p.deadlines ? p.nextDue : (firstDeadline(this.deadlines)?.at ?? null),
           });
     // `commit` leads exactly when the step changed the hub's durable state, even
     // with nothing else to do: the shell then knows the input must be journaled.
-    const commands = changed ? [{ type: 'commit' } as const, ...this.commands] : this.commands;
+    if (changed) this.commands.unshift(COMMIT);
+    const commands = this.commands;
     return { state, commands };
   }
 }
