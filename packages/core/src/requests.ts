@@ -134,7 +134,9 @@ export type CloseReason =
   | 'refused'
   | 'closedByClient'
   | 'notLoggedIn'
-  | 'shutdown';
+  | 'shutdown'
+  /** The transport is at capacity (connection cap, rate cap): back off and try again. */
+  | 'busy';
 
 /** Literal table: may a client engine reconnect by itself after this reason? */
 export const CLOSE_REASON_RECONNECT: Readonly<Record<CloseReason, boolean>> = {
@@ -151,6 +153,7 @@ export const CLOSE_REASON_RECONNECT: Readonly<Record<CloseReason, boolean>> = {
   closedByClient: false,
   notLoggedIn: true,
   shutdown: true,
+  busy: true,
 };
 
 export const CLOSE_REASONS = Object.keys(CLOSE_REASON_RECONNECT) as readonly CloseReason[];

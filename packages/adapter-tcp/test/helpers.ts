@@ -1,0 +1,151 @@
+/**
+ * Test helpers for the TCP adapter: a `TestPeer` on a client link (for the
+ * conformance suite), a throwaway certificate made with the `openssl`
+ * binary, and small waits on events.
+ */
+import { PeerInbox, WatchList, type TestPeer } from '@dialoghub/adapter-tests';
+import { clientId, decodeFrame, encodeFrame, profileId, type Frame, type Request } from '@dialoghub/core';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FrameParser, lengthPrefixed, type ClientFrame, type TcpClientLink } from '../src/index.js';
+
+/** A conformance-suite peer driven by a TCP client link. */
+export function peerOf(link: TcpClientLink): TestPeer {
+  const inbox = new PeerInbox();
+  link.onFrame((frame) => inbox.push(frame));
+  link.onClose(() => inbox.end());
+  return {
+    send: (frame) => link.send(frame),
+    receive: () => inbox.next(),
+    // close() ends the stream after what was written: the hub gets every frame, then the FIN.
+    drop: () => link.close(),
+  };
+}
+
+/** True when the `openssl` binary is on the PATH. */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface TestCertificate {
+  readonly key: string;
+  readonly cert: string;
+}
+
+let cached: TestCertificate | null = null;
+
+/** A self-signed P-256 certificate for localhost and 127.0.0.1, valid one day, made once per test file. */
+export function testCertificate(): TestCertificate {
+  if (cached !== null) return cached;
+  const dir = mkdtempSync(join(tmpdir(), 'dialoghub-tcp-cert-'));
+  try {
+    const keyPath = join(dir, 'key.pem');
+    const certPath = join(dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath],
+      { stdio: 'ignore' },
+    );
+    cached = { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };
+    return cached;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- a raw peer: bytes in, decoded frames out -----------------------------------
+
+/** What a raw peer sees: decoded frames, `garbage` for bytes it could not decode, and `ended` once the socket closed. */
+export type RawEvent = Frame | { readonly kind: 'garbage'; readonly detail: string } | { readonly kind: 'ended' };
+
+export const ENDED = Object.freeze({ kind: 'ended' }) as RawEvent;
+
+/**
+ * A client that speaks bytes: for sending what a well-behaved link never
+ * would (garbage, half frames, oversized prefixes) and for watching exactly
+ * what the hub writes back.
+ */
+export class RawPeer {
+  readonly events = new WatchList<RawEvent>();
+  private cursor = 0;
+  private readonly parser = new FrameParser(2 ** 32 - 1);
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      const { frames } = this.parser.push(chunk);
+      for (const payload of frames) {
+        const d = decodeFrame(payload);
+        this.events.push(d.ok ? d.value : { kind: 'garbage', detail: d.error.code });
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => this.events.push(ENDED));
+  }
+
+  /** Connects to 127.0.0.1:`port`; resolves once the TCP handshake is done. */
+  static open(port: number): Promise<RawPeer> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new RawPeer(socket));
+      });
+    });
+  }
+
+  /** Writes raw bytes; resolves once they are handed to the kernel (or the socket refused them). */
+  write(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed || this.socket.writableEnded) return resolve();
+      this.socket.write(bytes, () => resolve());
+    });
+  }
+
+  /** Writes one frame, length-prefixed. */
+  send(frame: Frame): Promise<void> {
+    return this.write(lengthPrefixed(encodeFrame(frame)));
+  }
+
+  /** The next thing seen (frames in order, then `ended` for ever). */
+  async next(): Promise<RawEvent> {
+    const at = this.cursor;
+    const event = await this.events.until((items) => items[at]);
+    if (event.kind !== 'ended') this.cursor++;
+    return event;
+  }
+
+  /** Resolves once the socket has closed. */
+  closed(): Promise<unknown> {
+    return this.events.first((e) => e.kind === 'ended');
+  }
+}
+
+/** A `profiles` request frame: harmless, answered by any hub, and it opens the link. */
+export function profilesRequest(requestId: number, client = 900): ClientFrame {
+  return { kind: 'request', request: { kind: 'profiles', requestId, clientId: clientId(client) } };
+}
+
+/** A `register` request frame. */
+export function registerRequest(requestId: number, client: number, profile: number): ClientFrame {
+  const request: Request = { kind: 'register', requestId, clientId: clientId(client), profileId: profileId(profile), contact: { name: `c${client}`, phone: '', email: '' }, environment: {} };
+  return { kind: 'request', request };
+}
+
+/** A `login` request frame. */
+export function loginRequest(requestId: number, client: number, secret: string): ClientFrame {
+  return { kind: 'request', request: { kind: 'login', requestId, clientId: clientId(client), credential: { secret }, environment: null, lastReceived: 0 } };
+}
+
+/** Resolves on the next turn of the event loop (not a sleep: no time passes on purpose). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
