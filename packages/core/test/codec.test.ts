@@ -73,6 +73,7 @@ describe('enumeration tables (part of the wire format: never renumber)', () => {
       closedByClient: 11,
       notLoggedIn: 12,
       shutdown: 13,
+      busy: 14,
     });
     expect(CLIENT_STATUS_WIRE_CODES).toEqual({ enabled: 1, disabled: 2, banned: 3, reset: 4 });
     expect(MANAGEMENT_MODE_WIRE_CODES).toEqual({ auto: 1, manual: 2 });
@@ -291,9 +292,9 @@ describe('decode errors: one per DecodeErrorCode', () => {
   });
 
   it('badValue: non-canonical or out-of-range values', () => {
-    // close reason 0 and 14 are not in the table
+    // close reason 0 and 15 are not in the table
     expect(decodeError(u8(0x01, 0x04, 0x00, 0x00))).toEqual({ code: 'badValue', offset: 2 });
-    expect(decodeError(u8(0x01, 0x04, 0x0e, 0x00))).toEqual({ code: 'badValue', offset: 2 });
+    expect(decodeError(u8(0x01, 0x04, 0x0f, 0x00))).toEqual({ code: 'badValue', offset: 2 });
     // boolean 2
     expect(decodeError(u8(0x01, 0x04, 0x01, 0x02))).toEqual({ code: 'badValue', offset: 3 });
     // clientId 0
