@@ -523,8 +523,8 @@ describe('decoding errors', () => {
     expect(decodeError(unhex('01 01 00 00 00 00 00 00 00 00 0F 01 01 06 07 01 01 01'))).toEqual({ code: 'badValue', offset: 17 });
     // requestRejected with a reject reason beyond the table
     expect(decodeError(unhex('01 01 00 00 00 00 00 00 00 00 0F 01 01 06 07 01 01 02 0A'))).toEqual({ code: 'badValue', offset: 18 });
-    // clientOffline with close reason 14
-    expect(decodeError(unhex('01 01 00 00 00 00 00 00 00 00 0F 01 01 06 03 01 01 0E'))).toEqual({ code: 'badValue', offset: 17 });
+    // clientOffline with close reason 15 (beyond the table)
+    expect(decodeError(unhex('01 01 00 00 00 00 00 00 00 00 0F 01 01 06 03 01 01 0F'))).toEqual({ code: 'badValue', offset: 17 });
     const log = '01 01 00 00 00 00 00 00 00 00 0F 01 01 08 02 00 00 01 01 6B';
     expect(decodeRecord(unhex(`${log} 04 00 00 00 00 00 00 F8 7F`)).ok).toBe(true);
     expect(decodeError(unhex(`${log} 04 01 00 00 00 00 00 F8 7F`))).toEqual({ code: 'badValue', offset: 21 });
