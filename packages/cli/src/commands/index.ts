@@ -1,0 +1,12 @@
+/**
+ * The subcommands, in the order `dialoghub --help` lists them. A new command
+ * (`serve`, `demo`) is a module in this folder plus one line here.
+ */
+import type { CliCommand } from '../command.js';
+import { inspectCommand } from './inspect.js';
+import { replayCommand } from './replay.js';
+import { simCommand } from './sim.js';
+import { viewCommand } from './view.js';
+
+// Method parameters are bivariant, so every CliCommand<P, R> fits the list.
+export const COMMANDS: readonly CliCommand<unknown, unknown>[] = [simCommand, replayCommand, viewCommand, inspectCommand];

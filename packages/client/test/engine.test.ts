@@ -1,0 +1,522 @@
+/**
+ * The engine as an actor (xstate's `createActor` with a `SimulatedClock`)
+ * against the real hub core over in-test links, in virtual time.
+ */
+import { CLOSE_REASON_RECONNECT, CLOSE_REASONS, type Policy } from '@dialoghub/core';
+import { describe, expect, it } from 'vitest';
+import { backoffBound, backoffDelay, DEFAULT_SETTINGS, type ClientSettings, type Credentials } from '../src/index.js';
+import { seededRandom, settle, SteppingClock } from './helpers/clock.js';
+import { startEngine, type Engine, type EngineOptions } from './helpers/engine.js';
+import { CONTACT, FakeHub } from './helpers/fake-hub.js';
+
+const TEN_MINUTES = 600_000;
+
+function world(policy: Policy | null = null, deny?: (r: { kind: string; clientId: number }) => boolean) {
+  const clock = new SteppingClock();
+  const hub = new FakeHub(clock, { config: { appMessageTypes: ['chat'] }, ...(deny === undefined ? {} : { deny }) });
+  hub.createProfile(1, policy);
+  return { clock, hub };
+}
+
+async function online(clock: SteppingClock, hub: FakeHub, clientId: number, options: EngineOptions = {}, credentials?: Credentials): Promise<Engine> {
+  const secret = credentials === undefined ? hub.registerDirect(clientId, 1) : null;
+  const e = startEngine(clock, hub.transport, credentials ?? { clientId, secret: secret ?? '' }, options);
+  await clock.until(() => e.isOnline(), 60_000);
+  return e;
+}
+
+/** Asserts the engine stays stopped with `reason` and opens no link for ten minutes. */
+async function staysStopped(clock: SteppingClock, e: Engine, reason: string): Promise<void> {
+  await clock.until(() => e.isStopped(), 120_000);
+  expect(e.stopReason()).toBe(reason);
+  expect(e.of('stopped')).toEqual([{ type: 'stopped', reason }]);
+  const connects = e.connects;
+  await clock.advance(TEN_MINUTES);
+  expect(e.isStopped()).toBe(true);
+  expect(e.connects).toBe(connects);
+}
+
+describe('connect → online', () => {
+  it('registers on first use, hands the issued secret to onRegistered, and is online', async () => {
+    const { clock, hub } = world();
+    const e = startEngine(clock, hub.transport, { register: { profileId: 1, contact: CONTACT } }, { random: () => 0.25 });
+    await clock.until(() => e.isOnline(), 60_000);
+    const clientId = e.snapshot().context.clientId ?? 0;
+    expect(clientId).toBe(1 + Math.floor(0.25 * 0xffffffff));
+    expect(e.events.map((x) => x.type)).toEqual(['registered', 'online']);
+    expect(e.store.current()).toEqual({ clientId, secret: 'issued-secret-1' });
+    expect(hub.isOnline(clientId)).toBe(true);
+    expect(hub.lastLink.sent[0]).toMatchObject({ kind: 'request', request: { kind: 'register', requestId: 1, clientId, profileId: 1 } });
+  });
+
+  it('logs in with stored credentials: `login` with lastReceived 0, then online', async () => {
+    const { clock, hub } = world();
+    const e = await online(clock, hub, 7);
+    expect(hub.lastLink.sent[0]).toMatchObject({ kind: 'request', request: { kind: 'login', clientId: 7, lastReceived: 0 } });
+    expect(e.of('online')).toEqual([{ type: 'online', clientId: 7, relogon: false }]);
+    expect(e.credentialCalls).toBe(1);
+    expect(hub.isOnline(7)).toBe(true);
+  });
+
+  it('draws another id when the hub answers invalidId to a registration', async () => {
+    const { clock, hub } = world();
+    hub.registerDirect(5, 1);
+    const draws = [4.5 / 0xffffffff, 0.5];
+    const e = startEngine(clock, hub.transport, { register: { profileId: 1, contact: CONTACT } }, { random: () => draws.shift() ?? 0.5 });
+    await clock.until(() => e.isOnline(), 60_000);
+    const requests = hub.lastLink.sent.flatMap((f) => (f.kind === 'request' ? [f.request] : []));
+    expect(requests.map((r) => [r.kind, r.clientId])).toEqual([
+      ['register', 5],
+      ['register', 1 + Math.floor(0.5 * 0xffffffff)],
+    ]);
+    expect(e.credentialCalls).toBe(2);
+  });
+
+  it('stops with credentialsNotSaved when onRegistered fails', async () => {
+    const { clock, hub } = world();
+    const { createClientActor } = await import('../src/index.js');
+    const actor = createClientActor({
+      transport: hub.transport,
+      getCredentials: () => Promise.resolve({ register: { profileId: 1, contact: CONTACT } }),
+      onRegistered: () => Promise.reject(new Error('disk full')),
+      clock,
+    });
+    actor.start();
+    actor.send({ type: 'start' });
+    await clock.until(() => actor.getSnapshot().matches('stopped'), 60_000);
+    expect(actor.getSnapshot().context.stopReason).toBe('credentialsNotSaved');
+  });
+});
+
+describe('transport loss → backoff → resume', () => {
+  it('loses and duplicates nothing in either direction', async () => {
+    const { clock, hub } = world();
+    const e = await online(clock, hub, 7);
+    e.send('chat', 'c1');
+    e.send('chat', 'c2');
+    hub.sendApp(7, 'chat', 'h1');
+    hub.sendApp(7, 'chat', 'h2');
+    await clock.advance(100);
+    expect(hub.delivered.map((d) => d.text)).toEqual(['c1', 'c2']);
+    expect(e.messages()).toEqual(['h1', 'h2']);
+
+    // The network stalls both ways, messages go out on both sides, then the link dies.
+    const first = hub.lastLink;
+    first.blockUp = true;
+    first.blockDown = true;
+    e.send('chat', 'c3');
+    e.send('chat', 'c4');
+    hub.sendApp(7, 'chat', 'h3');
+    hub.sendApp(7, 'chat', 'h4');
+    await clock.advance(100);
+    first.lose();
+    await clock.until(() => e.of('relogon').length > 0, 120_000);
+    await clock.advance(100);
+
+    expect(e.of('offline')).toEqual([{ type: 'offline', cause: 'connection reset' }]);
+    expect(e.of('relogon')).toEqual([{ type: 'relogon', result: 'ok', reason: null }]);
+    expect(hub.links).toHaveLength(2);
+    // A re-login is a `start` (never takes a profile over), from where the engine stands.
+    expect(hub.lastLink.sent[0]).toMatchObject({ kind: 'request', request: { kind: 'start', clientId: 7, lastReceived: 2 } });
+    expect(hub.delivered.map((d) => d.text)).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(hub.delivered.map((d) => d.seq)).toEqual([1, 2, 3, 4]);
+    expect(e.messages()).toEqual(['h1', 'h2', 'h3', 'h4']);
+    expect(e.of('message').map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+
+    // And the dialog goes on.
+    e.send('chat', 'c5');
+    hub.sendApp(7, 'chat', 'h5');
+    await clock.advance(100);
+    expect(hub.delivered.map((d) => d.text)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
+    expect(e.messages()).toEqual(['h1', 'h2', 'h3', 'h4', 'h5']);
+  });
+
+  it('drops a hub message it already has when the hub resends it (lost ack), and answers Sync with Null', async () => {
+    const { clock, hub } = world();
+    const e = await online(clock, hub, 7);
+    const link = hub.lastLink;
+    link.blockUp = true; // the engine's acks are lost
+    hub.sendApp(7, 'chat', 'h1');
+    // The hub hears nothing for syncAfterMs: it sends Sync with its whole unacknowledged outbox.
+    await clock.advance(12_000);
+    const h1Copies = link.received.flatMap((f) => (f.kind === 'dialog' ? f.messages.filter((m) => m.body.type === 'app') : []));
+    expect(h1Copies.length).toBeGreaterThanOrEqual(2);
+    expect(e.messages()).toEqual(['h1']);
+    const sync = link.received.flatMap((f) => (f.kind === 'dialog' ? f.messages.filter((m) => m.body.type === 'sync') : []))[0];
+    expect(sync).toBeDefined();
+    const nulls = link.sent.flatMap((f) => (f.kind === 'dialog' ? f.messages.filter((m) => m.body.type === 'null') : []));
+    expect(nulls).toContainEqual(expect.objectContaining({ body: { type: 'null', replyTo: sync?.seq } }));
+    link.blockUp = false;
+    await clock.advance(6_000);
+    expect(e.isOnline()).toBe(true);
+    expect(e.messages()).toEqual(['h1']);
+  });
+
+  it('resumes after a close with a reason that allows reconnecting (shutdown, notLoggedIn)', async () => {
+    for (const reason of CLOSE_REASONS.filter((r) => CLOSE_REASON_RECONNECT[r])) {
+      const { clock, hub } = world();
+      const e = await online(clock, hub, 7);
+      hub.sessionLink(7)?.hubClose(reason, true);
+      await clock.until(() => e.of('relogon').length > 0, 120_000);
+      expect(e.of('offline')).toEqual([{ type: 'offline', cause: reason }]);
+      expect(e.isOnline()).toBe(true);
+      expect(hub.isOnline(7)).toBe(true);
+    }
+  });
+
+  it('a fresh engine (a new process with stored credentials) picks up where the hub stands', async () => {
+    const { clock, hub } = world();
+    const secret = hub.registerDirect(7, 1);
+    const first = await online(clock, hub, 7, {}, { clientId: 7, secret });
+    first.send('chat', 'c1');
+    hub.sendApp(7, 'chat', 'h1');
+    await clock.advance(100);
+    hub.lastLink.blockDown = true;
+    hub.sendApp(7, 'chat', 'h2'); // never reaches the first process
+    await clock.advance(100);
+    first.actor.stop(); // the process dies…
+    hub.lastLink.lose(); // …and its connection with it
+    await clock.advance(100);
+
+    const second = startEngine(clock, hub.transport, { clientId: 7, secret });
+    second.send('chat', 'c2'); // queued before the login: numbered from the hub's count
+    await clock.until(() => second.isOnline(), 60_000);
+    await clock.advance(100);
+    expect(hub.lastLink.sent[0]).toMatchObject({ request: { kind: 'login', lastReceived: 0 } });
+    expect(second.messages()).toEqual(['h2']);
+    expect(hub.delivered.map((d) => [d.seq, d.text])).toEqual([
+      [1, 'c1'],
+      [2, 'c2'],
+    ]);
+    second.send('chat', 'c3');
+    hub.sendApp(7, 'chat', 'h3');
+    await clock.advance(100);
+    expect(hub.delivered.map((d) => d.text)).toEqual(['c1', 'c2', 'c3']);
+    expect(second.messages()).toEqual(['h2', 'h3']);
+  });
+});
+
+describe('terminal reasons stop the engine and never reconnect', () => {
+  it('pushedOut: two engines with one client id under replaceOld do not ping-pong', async () => {
+    const { clock, hub } = world('replaceOld');
+    const secret = hub.registerDirect(7, 1);
+    const a = await online(clock, hub, 7, {}, { clientId: 7, secret });
+    const b = startEngine(clock, hub.transport, { clientId: 7, secret });
+    await clock.until(() => b.isOnline() && a.isStopped(), 60_000);
+    expect(a.stopReason()).toBe('pushedOut');
+    await staysStopped(clock, a, 'pushedOut');
+    expect(b.isOnline()).toBe(true);
+    expect(b.connects).toBe(1);
+    expect(hub.closes().map((c) => c.reason)).toEqual(['pushedOut']);
+    expect(hub.sessionLink(7)).toBe(hub.lastLink);
+  });
+
+  it('alreadyOnline: under ignoreNew the second engine is refused and stays stopped', async () => {
+    const { clock, hub } = world('ignoreNew');
+    const secret = hub.registerDirect(7, 1);
+    const a = await online(clock, hub, 7, {}, { clientId: 7, secret });
+    const b = startEngine(clock, hub.transport, { clientId: 7, secret });
+    await staysStopped(clock, b, 'alreadyOnline');
+    expect(a.isOnline()).toBe(true);
+    expect(a.connects).toBe(1);
+  });
+
+  it('replaced: another client of the profile registers under replaceOld', async () => {
+    const { clock, hub } = world('replaceOld');
+    const a = await online(clock, hub, 7);
+    hub.registerDirect(8, 1);
+    await staysStopped(clock, a, 'replaced');
+  });
+
+  it.each(['banned', 'disabled', 'reset'] as const)('%s: the operator sets the status', async (status) => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    hub.setStatus(7, status);
+    await staysStopped(clock, a, status);
+  });
+
+  it('kicked: the operator kicks the client', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    hub.kick(7);
+    await staysStopped(clock, a, 'kicked');
+  });
+
+  it('heartbeatTimeout from the hub: it heard nothing for deadAfterMs', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    hub.lastLink.blockUp = true; // the hub hears nothing; the engine still hears the hub's Syncs
+    await staysStopped(clock, a, 'heartbeatTimeout');
+    expect(hub.closes().map((c) => c.reason)).toEqual(['heartbeatTimeout']);
+  });
+
+  it('badCredentials: a wrong secret', async () => {
+    const { clock, hub } = world();
+    hub.registerDirect(7, 1);
+    const a = startEngine(clock, hub.transport, { clientId: 7, secret: 'wrong' });
+    await staysStopped(clock, a, 'badCredentials');
+  });
+
+  it("denied: the hub's authentication hook refuses the requester", async () => {
+    const { clock, hub } = world(null, (r) => r.kind === 'login');
+    const secret = hub.registerDirect(7, 1);
+    const e = startEngine(clock, hub.transport, { clientId: 7, secret });
+    await staysStopped(clock, e, 'denied');
+  });
+
+  it('profileInUse: a disabled client logs in while another is online under ignoreNew', async () => {
+    const { clock, hub } = world('ignoreNew');
+    const secret7 = hub.registerDirect(7, 1);
+    await online(clock, hub, 8); // 8 registers: 7 (offline) is disabled; 8 is online
+    const a = startEngine(clock, hub.transport, { clientId: 7, secret: secret7 });
+    await staysStopped(clock, a, 'profileInUse');
+  });
+
+  it('every close reason the core marks reconnect=false is terminal', async () => {
+    for (const reason of CLOSE_REASONS.filter((r) => !CLOSE_REASON_RECONNECT[r])) {
+      const { clock, hub } = world();
+      const a = await online(clock, hub, 7);
+      hub.sessionLink(7)?.hubClose(reason, false);
+      await staysStopped(clock, a, reason);
+    }
+  });
+
+  it('a reconnectable reason sent with reconnect=false is terminal too (both must allow it)', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    hub.sessionLink(7)?.hubClose('shutdown', false);
+    await staysStopped(clock, a, 'shutdown');
+  });
+
+  it('closedByUser: the engine sends Close and the hub keeps the status', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    a.actor.send({ type: 'stop' });
+    await clock.advance(100);
+    expect(hub.isOnline(7)).toBe(false);
+    expect(hub.closes().map((c) => c.reason)).toEqual(['closedByClient']);
+    expect(hub.state.clients.get(7)?.status).toBe('enabled');
+    await staysStopped(clock, a, 'closedByUser');
+  });
+});
+
+describe('heartbeat', () => {
+  it('a silent hub makes the engine drop the link and stop (heartbeatTimeout, terminal)', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    const link = hub.lastLink;
+    const wentOnlineAt = clock.now();
+    link.blockDown = true; // the hub hears the engine but its answers never arrive
+    await clock.until(() => a.isStopped(), 60_000);
+    expect(clock.now() - wentOnlineAt).toBe(DEFAULT_SETTINGS.heartbeatTimeoutMs);
+    expect(a.stopReason()).toBe('heartbeatTimeout');
+    expect(link.clientOpen).toBe(false);
+    const keepAlives = link.sent.flatMap((f) => (f.kind === 'dialog' ? f.messages.filter((m) => m.body.type === 'null') : []));
+    expect(keepAlives.length).toBe(Math.floor((DEFAULT_SETTINGS.heartbeatTimeoutMs - 1) / DEFAULT_SETTINGS.heartbeatIntervalMs));
+    await staysStopped(clock, a, 'heartbeatTimeout');
+  });
+
+  it('an idle engine with a live hub stays online: keep-alives are acknowledged', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    await clock.advance(TEN_MINUTES);
+    expect(a.isOnline()).toBe(true);
+    expect(hub.isOnline(7)).toBe(true);
+    expect(a.of('offline')).toEqual([]);
+    expect(a.snapshot().context.dialog.unacked).toEqual([]);
+  });
+});
+
+describe('backoff', () => {
+  const settings: Partial<ClientSettings> = { backoffBaseMs: 200, backoffCapMs: 10_000, minUptimeMs: 5_000 };
+
+  it('waits random(0, min(cap, base·2^n)) before retry n, from the injected random source', async () => {
+    const { clock, hub } = world();
+    hub.refuseConnects = 10;
+    const draws: number[] = [];
+    const random = seededRandom(20240611);
+    const e = await online(clock, hub, 7, {
+      settings,
+      random: () => {
+        const u = random();
+        draws.push(u);
+        return u;
+      },
+    });
+    expect(e.connects).toBe(11);
+    const delays = hub.connectTimes.slice(1).map((t, i) => t - (hub.connectTimes[i] ?? 0));
+    expect(delays).toEqual(draws.map((u, n) => backoffDelay(n, 200, 10_000, u)));
+    delays.forEach((d, n) => {
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThanOrEqual(Math.min(10_000, 200 * 2 ** n));
+    });
+    expect(e.of('attemptFailed').map((f) => f.attempt)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(e.of('relogon')).toEqual([]); // retries of the user's own start are not re-logins
+  });
+
+  it('resets the attempt counter only after minUptime online', async () => {
+    const { clock, hub } = world();
+    hub.refuseConnects = 3;
+    const e = await online(clock, hub, 7, { settings });
+    expect(e.snapshot().context.attempt).toBe(3);
+    // Lost before minUptime: the counter carries on.
+    await clock.advance(4_000);
+    hub.lastLink.lose();
+    await clock.until(() => e.snapshot().matches('backoff'), 1_000);
+    expect(e.snapshot().context.attempt).toBe(3);
+    await clock.until(() => e.isOnline(), 60_000);
+    expect(e.snapshot().context.attempt).toBe(4);
+    // Online for minUptime: the counter is back to 0.
+    await clock.advance(4_999);
+    expect(e.snapshot().context.attempt).toBe(4);
+    await clock.advance(1);
+    expect(e.snapshot().context.attempt).toBe(0);
+    const lostAt = clock.now();
+    hub.lastLink.lose();
+    await clock.until(() => e.isOnline(), 60_000);
+    expect(hub.connectTimes[hub.connectTimes.length - 1]! - lostAt).toBeLessThanOrEqual(backoffBound(0, 200, 10_000));
+  });
+
+  it('gives up after maxRetries (gaveUp, terminal)', async () => {
+    const { clock, hub } = world();
+    hub.registerDirect(7, 1);
+    hub.refuseConnects = 100;
+    const e = startEngine(clock, hub.transport, { clientId: 7, secret: 'x' }, { settings: { ...settings, maxRetries: 4 } });
+    await staysStopped(clock, e, 'gaveUp');
+    expect(e.connects).toBe(5);
+  });
+});
+
+describe('credentials', () => {
+  it('are fetched on every attempt that opens a link, and a failing callback is retried', async () => {
+    const { clock, hub } = world();
+    const secret = hub.registerDirect(7, 1);
+    let calls = 0;
+    const e = startEngine(
+      clock,
+      hub.transport,
+      { clientId: 7, secret },
+      {
+        getCredentials: () => {
+          calls += 1;
+          return calls === 2 ? Promise.reject(new Error('keychain locked')) : Promise.resolve({ clientId: 7, secret });
+        },
+      },
+    );
+    await clock.until(() => e.isOnline(), 60_000);
+    hub.lastLink.lose(); // attempt 2: the callback fails
+    await clock.until(() => e.of('attemptFailed').length > 0, 60_000);
+    expect(e.of('attemptFailed')[0]).toMatchObject({ reason: 'credentials: keychain locked' });
+    await clock.until(() => e.isOnline(), 60_000); // attempt 3
+    hub.refuseConnects = 1; // attempt 4 opens no link: no credentials needed
+    hub.lastLink.lose();
+    await clock.until(() => e.of('relogon').filter((r) => r.result === 'ok').length === 2, 60_000); // attempt 5
+    expect(e.connects).toBe(5);
+    expect(e.credentialCalls).toBe(4);
+  });
+});
+
+describe('relogon events', () => {
+  it('report every automatic re-login: failed (transport), then ok', async () => {
+    const { clock, hub } = world();
+    const e = await online(clock, hub, 7);
+    hub.refuseConnects = 2;
+    hub.lastLink.lose();
+    await clock.until(() => e.of('relogon').some((r) => r.result === 'ok'), 120_000);
+    expect(e.of('relogon')).toEqual([
+      { type: 'relogon', result: 'failed', reason: 'connect: ECONNREFUSED' },
+      { type: 'relogon', result: 'failed', reason: 'connect: ECONNREFUSED' },
+      { type: 'relogon', result: 'ok', reason: null },
+    ]);
+    expect(e.of('online')).toEqual([
+      { type: 'online', clientId: 7, relogon: false },
+      { type: 'online', clientId: 7, relogon: true },
+    ]);
+  });
+
+  it('failed with the reason, and stopped, when the re-login is refused (banned while offline)', async () => {
+    const { clock, hub } = world();
+    const e = await online(clock, hub, 7);
+    hub.lastLink.vanish(); // the engine's end dies first…
+    hub.setStatus(7, 'banned'); // …so it never hears this
+    await staysStopped(clock, e, 'banned');
+    expect(e.of('relogon')).toEqual([{ type: 'relogon', result: 'failed', reason: 'banned' }]);
+  });
+
+  it('a re-login never takes the profile back from the client that replaced it (disabled is terminal)', async () => {
+    const { clock, hub } = world('replaceOld');
+    const a = await online(clock, hub, 7);
+    hub.lastLink.lose();
+    const b = await online(clock, hub, 8); // registers while 7 is away: 7 is disabled
+    await staysStopped(clock, a, 'disabled');
+    expect(a.of('relogon')).toEqual([{ type: 'relogon', result: 'failed', reason: 'disabled' }]);
+    expect(b.isOnline()).toBe(true);
+    expect(hub.state.clients.get(8)?.status).toBe('enabled');
+  });
+
+  it('alreadyOnline under ignoreNew when the hub still holds a half-open session', async () => {
+    const { clock, hub } = world('ignoreNew');
+    const e = await online(clock, hub, 7);
+    hub.lastLink.vanish();
+    await staysStopped(clock, e, 'alreadyOnline');
+    expect(e.of('relogon')).toEqual([{ type: 'relogon', result: 'alreadyOnline', reason: 'alreadyOnline' }]);
+  });
+});
+
+describe('outgoing messages', () => {
+  it('queued while offline, sent once online, acknowledged', async () => {
+    const { clock, hub } = world();
+    const secret = hub.registerDirect(7, 1);
+    hub.refuseConnects = 2;
+    const e = startEngine(clock, hub.transport, { clientId: 7, secret });
+    const r1 = e.send('chat', 'early-1');
+    const r2 = e.send('chat', 'early-2');
+    await clock.until(() => e.isOnline(), 60_000);
+    await clock.advance(100);
+    expect(hub.delivered.map((d) => d.text)).toEqual(['early-1', 'early-2']);
+    expect(e.of('acknowledged').flatMap((a) => a.refs)).toEqual([r1, r2]);
+  });
+
+  it('refuses a message when the buffer is full, or when it is malformed', async () => {
+    const { clock, hub } = world();
+    const e = await online(clock, hub, 7, { settings: { maxUnacked: 2 } });
+    hub.lastLink.blockDown = true; // no acks come back
+    e.send('chat', 'a');
+    e.send('chat', 'b');
+    const full = e.send('chat', 'c');
+    const bad = e.send('not a type!', 'd');
+    await settle();
+    expect(e.of('sendRefused')).toEqual([
+      { type: 'sendRefused', ref: full, reason: 'bufferFull' },
+      { type: 'sendRefused', ref: bad, reason: 'invalidMessage' },
+    ]);
+  });
+
+  it('reports the hub refusing an unknown application type', async () => {
+    const { clock, hub } = world();
+    const e = await online(clock, hub, 7);
+    e.send('unknownType', 'x');
+    await clock.advance(100);
+    expect(e.of('hubRefused')).toEqual([{ type: 'hubRefused', replyTo: 1, reason: 'unknownAppType' }]);
+    expect(e.of('acknowledged').flatMap((a) => a.refs)).toEqual([1]);
+  });
+
+  it('after a stop whose Close never reached the hub, a restart renumbers and nothing is lost', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    a.send('chat', 'c1');
+    await clock.advance(100);
+    hub.lastLink.blockUp = true;
+    a.actor.send({ type: 'stop' }); // the Close (seq 2) is lost
+    await clock.advance(100);
+    expect(a.snapshot().context.dialog.outSeq).toBe(2);
+    a.actor.send({ type: 'start' });
+    await clock.until(() => a.isOnline(), 60_000);
+    a.send('chat', 'c2');
+    await clock.advance(100);
+    expect(hub.delivered.map((d) => [d.seq, d.text])).toEqual([
+      [1, 'c1'],
+      [2, 'c2'],
+    ]);
+  });
+});
