@@ -14,6 +14,7 @@
  */
 import { IntMap } from './collections/int-map.js';
 import { resolveConfig, type HubConfig } from './config.js';
+import { hexOf } from './credentials.js';
 import { addDeadline, emptyDeadlines, firstDeadline } from './deadlines.js';
 import { HubUsageError } from './errors.js';
 import type { ClientId, LinkId, Millis, ProfileId } from './ids.js';
@@ -82,12 +83,6 @@ function hexToBytes(hex: string): Uint8Array {
   return out;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function bytesToHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
-  return s;
-}
 
 /**
  * The state as bytes. Call it whenever the shell wants a restart point; the
@@ -269,7 +264,7 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     check();
     clients.push([
       id,
-      { id, profileId, status, regSeq: regSeqOf, registeredAt, contact, environments, verifier: bytesToHex(verifier), registrationRequestId, proven: (flags & 1) !== 0, dialog },
+      { id, profileId, status, regSeq: regSeqOf, registeredAt, contact, environments, verifier: hexOf(verifier), registrationRequestId, proven: (flags & 1) !== 0, dialog },
     ]);
   }
   const sessions: [number, Session][] = [];
