@@ -106,6 +106,13 @@ type Listener = (event: HubEvent) => void;
  */
 export class Hub {
   private queue: HubInput[] = [];
+  /**
+   * Inputs of the restart itself (the previous run's links are gone), stepped
+   * at the last journaled time: the links died then or later, and stepping
+   * them at the wall clock after a long outage would first fire every
+   * session's heartbeat timeout and tell links of the previous run about it.
+   */
+  private restartInputs = new Set<HubInput>();
   private pumping: Promise<void> | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -168,7 +175,9 @@ export class Hub {
     options.setup?.(hub);
     // Links of a previous run are gone: their sessions end as lost connections.
     for (const session of state.sessions.values()) {
-      hub.queue.push({ type: 'connectionClosed', link: session.link, cause: 'hubRestarted' });
+      const input: HubInput = { type: 'connectionClosed', link: session.link, cause: 'hubRestarted' };
+      hub.restartInputs.add(input);
+      hub.queue.push(input);
     }
     await hub.drain();
     for (const c of pendingDeliveries(hub.current)) hub.run([c]);
@@ -319,7 +328,7 @@ export class Hub {
         const records: JournalRecord[] = [];
         const outputs: (readonly HubCommand[])[] = [];
         for (const input of batch) {
-          const now = this.clock.now();
+          const now = this.restartInputs.delete(input) ? this.current.now : this.clock.now();
           let result;
           try {
             result = step(this.current, input, now);
