@@ -10,6 +10,7 @@
  * Records carry measured values only: a figure that could not be measured has
  * `value: null` and says why in `skipped`.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 /** One measured figure, as a suite reports it. Extra fields (`runs`, `target`…) are context for the reader. */
@@ -36,6 +37,8 @@ export interface Machine {
   /** 1-minute load average when the run started: other work on the machine skews figures. */
   readonly load1: number;
   readonly date: string;
+  /** `git describe --always --dirty` of the tree measured: the figures belong to that code. */
+  readonly commit: string;
 }
 
 export function machine(): Machine {
@@ -48,7 +51,16 @@ export function machine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     load1: Math.round(os.loadavg()[0]! * 100) / 100,
     date: new Date().toISOString(),
+    commit: gitDescribe(),
   };
+}
+
+function gitDescribe(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 export interface Reporter {
@@ -76,7 +88,7 @@ export function tableReporter(): Reporter {
   return {
     header(suite, m) {
       if (!headed) {
-        process.stdout.write(`machine: ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}\ndate:    ${m.date} (load average ${m.load1} at start)\n\n`);
+        process.stdout.write(`machine: ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}\ndate:    ${m.date} (load average ${m.load1} at start), tree ${m.commit}\n\n`);
         process.stdout.write(`${row(['suite', 'name', 'clients', 'value', 'unit'], 'detail')}\n`);
         process.stdout.write(`${row(widths.map((w) => '-'.repeat(w)), '------')}\n`);
         headed = true;

@@ -29,4 +29,5 @@ export interface Suite {
 export const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   core: async () => (await import('./core/suite.js')).suite,
   journal: async () => (await import('./journal/suite.js')).suite,
+  tcp: async () => (await import('./tcp/suite.js')).suite,
 };

@@ -1,12 +1,28 @@
 /**
- * Theory of operation: the one place the core suite imports the hub core from,
- * so that the benchmark measures exactly the public entry points a shell uses
- * (`initialState`, `step`, `nextDeadline`) and nothing reaches into internals.
+ * Theory of operation: the one place the core suite imports the hub core
+ * from: its public entry point (packages/core/src/index.ts, what a shell
+ * imports as `@dialoghub/core`), so the benchmark measures exactly the calls
+ * a shell makes (`initialState`, `step`, `nextDeadline`, `serialize`,
+ * `deserialize`) and nothing reaches into internals. A relative path rather
+ * than the package name, so the bench also runs without the
+ * `@dialoghub/source` export condition (e.g. `bench/core/profile.ts`).
  */
-export { initialState, type HubState } from '../../packages/core/src/state.js';
-export { step, nextDeadline } from '../../packages/core/src/step.js';
-export type { HubInput } from '../../packages/core/src/inputs.js';
-export type { HubCommand } from '../../packages/core/src/commands.js';
-export type { DialogMessage, MessageBody } from '../../packages/core/src/messages.js';
-export type { HubConfig } from '../../packages/core/src/config.js';
-export { clientId, linkId, profileId, type ClientId, type LinkId, type ProfileId } from '../../packages/core/src/ids.js';
+export {
+  initialState,
+  step,
+  nextDeadline,
+  serialize,
+  deserialize,
+  clientId,
+  linkId,
+  profileId,
+  type HubState,
+  type HubInput,
+  type HubCommand,
+  type HubConfig,
+  type DialogMessage,
+  type MessageBody,
+  type ClientId,
+  type LinkId,
+  type ProfileId,
+} from '../../packages/core/src/index.js';

@@ -59,7 +59,7 @@ export function populate(n: number, seed: number, progress: (fraction: number) =
   const results: (readonly HubCommand[])[] = new Array(CHUNK);
   const push = (input: HubInput): void => {
     inputs.push(input);
-    nows.push(EPOCH + Math.round(vt * 1000) / 1000);
+    nows.push(EPOCH + Math.floor(vt));
     vt += msPerStep;
     if (inputs.length === CHUNK) flush();
   };

@@ -19,12 +19,20 @@
  * 3. `timerFired` at `nextDeadline(state)` whenever that comes before the next
  *    input, exactly as the shell's one timer would.
  *
+ * `now` is whole milliseconds (as `Date.now()`; snapshots store integer
+ * times). So at 1M clients, where ~14 session deadlines fall in each
+ * millisecond, one timer step handles several sessions, while at 1k each
+ * handles about one: the large hub has fewer, heavier timer steps. The
+ * `workload` record reports this (`dueSessionsPerTimerStep`), and `input_rate`
+ * (non-timer inputs per second, timer work included) compares sizes without it.
+ *
  * Clients learn their state only from the hub's commands (client-table.ts), so
  * every input is one a correct client would send. The simulation first runs
- * unrecorded long enough (45 s virtual) for the population's synchronised
- * start to decay into steady state, then records the (input, now) pairs. Since
- * `step` is pure and the state persistent, replaying the recording from the
- * recorded start state redoes exactly the same work, any number of times.
+ * unrecorded for `SETTLE_MS` of virtual time (past every session's first
+ * Sync, so the population's synchronised start has spread out), then records
+ * the (input, now) pairs. Since `step` is pure and the state persistent,
+ * replaying the recording from its start state redoes exactly the same work,
+ * any number of times.
  */
 import { nextDeadline, step, type HubCommand, type HubInput, type HubState } from './api.js';
 import { ClientTable, DISABLED, ENABLED, type DeliveryHook } from './client-table.js';
@@ -71,7 +79,7 @@ export const START_SHARE = 0.25;
 export const MUTE_PROBABILITY = 0.02;
 export const RTT_MS: readonly [number, number] = [20, 100];
 /** Unrecorded virtual time before recording starts. */
-export const SETTLE_MS = 45_000;
+export const SETTLE_MS = 20_000;
 
 export interface MixStats {
   readonly steps: number;
@@ -191,7 +199,7 @@ export class Workload implements DeliveryHook {
   private advance(): void {
     const top = this.queue.peekTime();
     const t = Math.min(this.nextDrawAt, top);
-    const now = EPOCH + Math.round(t * 1000) / 1000;
+    const now = EPOCH + Math.floor(t);
     const due = nextDeadline(this.state);
     if (due !== undefined && due <= now) {
       // The shell's timer fires at the deadline; reactions to what it sends start from there.
