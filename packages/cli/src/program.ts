@@ -38,7 +38,7 @@ interface Selected {
 /** The commander program; `select` hears which command was chosen and with what. */
 export function createProgram(io: CliIo, select: (s: Selected) => void): Command {
   const program = new Command('dialoghub')
-    .description('dialoghub: simulate, replay, view and inspect session hubs')
+    .description('dialoghub: serve, demonstrate, simulate, replay, view and inspect session hubs')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: () => undefined })
@@ -91,7 +91,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     const { command, args, options } = selected as Selected;
     const params = command.parse(args, options);
     const result = await command.run(params, { io });
-    io.writeOut(options['json'] === true ? toJsonLine(command.json(result)) : `${command.render(result, params)}\n`);
+    const text = options['json'] === true ? toJsonLine(command.json(result)) : command.render(result, params);
+    // A command that reported as it ran (serve) renders nothing: no empty line then.
+    if (text !== '') io.writeOut(options['json'] === true ? text : `${text}\n`);
     return command.exitCode(result);
   } catch (e) {
     return failed(io, e);

@@ -1,0 +1,142 @@
+/**
+ * Theory of operation: `dialoghub serve` — a TCP hub on a data directory
+ * until SIGINT or SIGTERM, then a graceful stop (src/serve/server.ts does
+ * the work). This module reads the options, sets up the log, waits for the
+ * signal and stops the hub once: a repeated signal during the stop is
+ * logged and ignored (a terminal's Ctrl+C may reach the process twice, from
+ * the terminal and through bin/dialoghub.js). Everything the hub does is
+ * logged as it happens; the command prints no result of its own, and exits
+ * 0 after a clean stop.
+ */
+import type { Command } from 'commander';
+import { POLICIES, resolveConfig, HubUsageError, type Policy } from '@dialoghub/core';
+import { DEFAULT_DATA_DIR } from '@dialoghub/runtime';
+import { integer, policy } from '../args.js';
+import type { CliCommand, CommandContext } from '../command.js';
+import { UsageError } from '../errors.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelName } from '../serve/logger.js';
+import { profileSpecs } from '../serve/profile-spec.js';
+import { DEFAULT_APP_TYPES, startServer, type ServerConfig, type ServeSummary } from '../serve/server.js';
+
+/** The port `serve` listens on unless told otherwise. */
+export const DEFAULT_PORT = 7420;
+
+export interface ServeCommandOptions extends ServerConfig {
+  readonly logLevel: LogLevelName;
+  readonly logFormat: LogFormat;
+  /**
+   * Resolves with the reason to stop. Default: the first SIGINT or SIGTERM.
+   * Tests and embedders pass their own.
+   */
+  readonly until?: Promise<string>;
+  /** Whether stdout is a terminal (pretty logs by default). Default `process.stdout.isTTY`. */
+  readonly stdoutIsTty?: boolean;
+}
+
+export type ServeCommandResult = ServeSummary;
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** The first SIGINT/SIGTERM, as a promise; later ones are reported to `repeated`. */
+function stopSignals(repeated: (signal: string) => void): { readonly first: Promise<string>; dispose(): void } {
+  let fired = false;
+  let resolveFirst: (signal: string) => void = () => undefined;
+  const first = new Promise<string>((resolve) => (resolveFirst = resolve));
+  const handler = (signal: NodeJS.Signals): void => {
+    if (fired) return repeated(signal);
+    fired = true;
+    resolveFirst(signal);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, handler);
+  return {
+    first,
+    dispose: () => {
+      for (const s of STOP_SIGNALS) process.off(s, handler);
+    },
+  };
+}
+
+/** Runs the hub until `until` (default: a signal), then stops it gracefully. */
+export async function runServe(options: ServeCommandOptions, ctx: CommandContext): Promise<ServeCommandResult> {
+  const log = createLogger(ctx.io, { level: options.logLevel, format: options.logFormat, stdoutIsTty: options.stdoutIsTty ?? process.stdout.isTTY === true });
+  const signals = options.until === undefined ? stopSignals((s) => log.warn({ event: 'signalIgnored', signal: s }, `${s}: already stopping`)) : null;
+  const until = options.until ?? signals!.first;
+  try {
+    const server = await startServer(options, log);
+    return await server.close(await until);
+  } finally {
+    signals?.dispose();
+  }
+}
+
+function listOf(value: unknown, name: string): string[] {
+  if (typeof value !== 'string') throw new UsageError(`${name} needs a value`);
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new UsageError(`${name} '${value}' has an empty item`);
+  return items;
+}
+
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new UsageError(`unknown ${name} '${String(value)}' (expected ${allowed.join(', ')})`);
+  return value as T;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOptions {
+  const host = typeof o['host'] === 'string' ? o['host'].trim() : '127.0.0.1';
+  if (host === '') throw new UsageError('--host is empty');
+  const keyFile = o['tlsKey'];
+  const certFile = o['tlsCert'];
+  if ((keyFile === undefined) !== (certFile === undefined)) throw new UsageError('--tls-key and --tls-cert go together');
+  const chosenPolicy: Policy | null = o['policy'] !== undefined ? policy(o['policy']) : null;
+  const appTypes = o['appTypes'] !== undefined ? listOf(o['appTypes'], '--app-types') : null;
+  try {
+    // The core's own rule for the config (a type name it would refuse).
+    resolveConfig({ ...(chosenPolicy !== null ? { policy: chosenPolicy } : {}), appMessageTypes: appTypes ?? DEFAULT_APP_TYPES });
+  } catch (e) {
+    if (e instanceof HubUsageError) throw new UsageError(`--app-types: ${e.message}`);
+    throw e;
+  }
+  return {
+    host,
+    port: o['port'] === undefined ? DEFAULT_PORT : integer(o['port'], '--port', 0, 65_535),
+    tls: keyFile === undefined ? null : { keyFile: String(keyFile), certFile: String(certFile) },
+    dataDir: typeof o['data'] === 'string' ? o['data'] : DEFAULT_DATA_DIR,
+    policy: chosenPolicy,
+    appTypes,
+    profiles: profileSpecs((o['profile'] as string[] | undefined) ?? []),
+    echo: o['echo'] === true,
+    trace: typeof o['trace'] === 'string' ? o['trace'] : null,
+    logLevel: o['logLevel'] === undefined ? 'info' : oneOf(o['logLevel'], '--log-level', LOG_LEVELS),
+    logFormat: o['logFormat'] === undefined ? 'auto' : oneOf(o['logFormat'], '--log-format', LOG_FORMATS),
+  };
+}
+
+export const serveCommand: CliCommand<ServeCommandOptions, ServeCommandResult> = {
+  name: 'serve',
+  configure(command: Command): void {
+    command
+      .description('run a hub over TCP on a data directory until SIGINT/SIGTERM; one log line per client event')
+      .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
+      .option('--port <port>', `port to listen on; 0 picks a free one (default ${DEFAULT_PORT})`)
+      .option('--tls-key <file>', 'serve TLS with this PEM key (with --tls-cert)')
+      .option('--tls-cert <file>', 'serve TLS with this PEM certificate (with --tls-key)')
+      .option('--data <dir>', `the data directory: journal, snapshots, lock (default ${DEFAULT_DATA_DIR})`)
+      .option('--policy <policy>', `re-login policy of a new hub: ${POLICIES.join(' | ')} (default replaceOld)`)
+      .option('--app-types <list>', `application message types of a new hub, comma-separated (default ${DEFAULT_APP_TYPES.join(',')})`)
+      .option('--profile <id:name[:policy]>', 'a profile the hub must have (created if missing); repeat for more', collect, [] as string[])
+      .option('--echo', 'answer every application message with its own payload')
+      .option('--trace <file>', 'also write this run as a trace file (for replay and view)')
+      .option('--log-level <level>', `${LOG_LEVELS.join(' | ')} (default info)`)
+      .option('--log-format <format>', 'auto (pretty on a terminal, JSON lines otherwise) | json | pretty (default auto)');
+  },
+  parse: (_args, o) => parseServe(o),
+  run: runServe,
+  // Everything was logged as it happened: nothing more to print.
+  render: () => '',
+  json: (r) => r,
+  exitCode: () => 0,
+};

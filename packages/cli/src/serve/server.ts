@@ -1,0 +1,290 @@
+/**
+ * Theory of operation: the hub `dialoghub serve` runs — the runtime's `Hub`
+ * over a `JournalStore` in the data directory and the TCP transport, with
+ * logging around it. The order matters:
+ *
+ * 1. read the TLS files and build the transport (bad options fail here,
+ *    before the data directory is touched);
+ * 2. open the store (takes the directory's lock) and the hub, which recovers
+ *    the state from the snapshot and the journal; listeners and handlers are
+ *    attached in `setup`, so the sessions the restart ends are logged too;
+ * 3. create the `--profile`s that are missing (operator actions, journaled);
+ * 4. only then listen, and say where (`listening on HOST:PORT`).
+ *
+ * Any failure after step 2 closes the hub again, so the lock is released
+ * and nothing is half-done. `close` is `hub.close()`: every client is told
+ * `shutdown`, handlers finish, the state is snapshotted, the lock released.
+ *
+ * The application part is small on purpose: messages of the configured
+ * types are logged (debug) and, with `--echo`, answered with their own
+ * payload. Every protocol decision is the core's.
+ */
+import { readFile } from 'node:fs/promises';
+import { HubUsageError, type HubConfig, type Policy } from '@dialoghub/core';
+import { JournalStore, Hub, type LogCommand } from '@dialoghub/runtime';
+import { TcpTransport, type TcpLogEntry } from '@dialoghub/adapter-tcp';
+import type { Logger } from 'pino';
+import { asInputError, InputError, readingInput, UsageError } from '../errors.js';
+import { eventLine, LostCauses } from './event-lines.js';
+import { GatedTransport } from './gated-transport.js';
+import type { ProfileSpec } from './profile-spec.js';
+import { TraceRecorder } from './trace-recorder.js';
+import { semiSpaceMiB } from './young-generation.js';
+
+/** Application message types of a new hub when `--app-types` is not given. */
+export const DEFAULT_APP_TYPES: readonly string[] = Object.freeze(['chat']);
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: { readonly keyFile: string; readonly certFile: string } | null;
+  readonly dataDir: string;
+  /** `--policy`, when given (a new data directory's hub policy; default the core's, replaceOld). */
+  readonly policy: Policy | null;
+  /** `--app-types`, when given (a new data directory's types; default `chat`). */
+  readonly appTypes: readonly string[] | null;
+  /** Profiles the hub must have: created when missing, renamed or given their policy when they differ. */
+  readonly profiles: readonly ProfileSpec[];
+  /** Answer every application message with its own payload. */
+  readonly echo: boolean;
+  /** Write the run's trace there (a new file). */
+  readonly trace: string | null;
+  /** Inputs between snapshots (the runtime's default when absent). */
+  readonly snapshotEvery?: number;
+}
+
+export interface ServeSummary {
+  readonly host: string;
+  readonly port: number;
+  readonly reason: string;
+  readonly uptimeMs: number;
+  /** Inputs this run stepped. */
+  readonly inputs: number;
+  /** The journal's last seq when the hub stopped. */
+  readonly journalSeq: number;
+  readonly profiles: number;
+  readonly clients: number;
+  /** Sessions open when the hub stopped (each told `shutdown`). */
+  readonly online: number;
+  readonly trace: string | null;
+}
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  readonly hub: Hub;
+  /** Stops the hub gracefully (idempotent) and says what it did. */
+  close(reason: string): Promise<ServeSummary>;
+}
+
+const ERRNO: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available',
+  EACCES: 'permission denied',
+  ENOTFOUND: 'unknown host',
+};
+
+function errnoText(e: unknown): string {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && ERRNO[code] !== undefined) return ERRNO[code]!;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function coreLog(log: Logger, entry: LogCommand): void {
+  // The core's info logs repeat what the event lines say (connectionLost, clientClosed…): debug here.
+  const level = entry.level === 'info' ? 'debug' : entry.level;
+  log[level]({ src: 'core', event: entry.event, clientId: entry.clientId, detail: entry.detail }, `core: ${entry.event}`);
+}
+
+function tcpLog(log: Logger): (entry: TcpLogEntry) => void {
+  return (entry) => log[entry.level]({ src: 'tcp', event: entry.event, link: entry.link, detail: entry.detail }, `tcp: ${entry.event}`);
+}
+
+async function tlsOptions(tls: ServerConfig['tls']): Promise<{ key: Buffer; cert: Buffer } | undefined> {
+  if (tls === null) return undefined;
+  const key = await readingInput(tls.keyFile, () => readFile(tls.keyFile));
+  const cert = await readingInput(tls.certFile, () => readFile(tls.certFile));
+  return { key, cert };
+}
+
+function transportFor(config: ServerConfig, tls: { key: Buffer; cert: Buffer } | undefined, log: Logger): TcpTransport {
+  try {
+    return new TcpTransport({ host: config.host, port: config.port, ...(tls !== undefined ? { tls } : {}), log: tcpLog(log) });
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
+    // node:tls refuses a key or certificate it cannot read.
+    throw new InputError(`--tls-key ${config.tls?.keyFile} / --tls-cert ${config.tls?.certFile}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** Creates, renames or re-policies the `--profile`s; a refusal is the user's mistake. */
+async function ensureProfiles(hub: Hub, specs: readonly ProfileSpec[], log: Logger): Promise<void> {
+  for (const spec of specs) {
+    const existing = hub.state.profiles.get(spec.id);
+    const actions: Parameters<Hub['operate']>[0][] = [];
+    if (existing === undefined) {
+      actions.push({ type: 'profileCreated', profileId: spec.id, name: spec.name, policy: spec.policy });
+    } else {
+      if (existing.name !== spec.name) actions.push({ type: 'profileRenamed', profileId: spec.id, name: spec.name });
+      if (spec.policy !== null && existing.policy !== spec.policy) actions.push({ type: 'profilePolicySet', profileId: spec.id, policy: spec.policy });
+      if (actions.length === 0) log.debug({ event: 'profileKept', profileId: spec.id }, `profile ${spec.id} '${spec.name}' is there already`);
+    }
+    for (const action of actions) {
+      const outcome = await hub.operate(action);
+      if (!outcome.ok) throw new UsageError(`--profile ${spec.id}:${spec.name}: ${outcome.message}`);
+    }
+  }
+}
+
+/** Warns when `--policy` / `--app-types` differ from what a restored hub keeps. */
+function checkKeptConfig(hub: Hub, config: ServerConfig, log: Logger): void {
+  const kept = hub.state.config;
+  const differs: string[] = [];
+  if (config.policy !== null && config.policy !== kept.policy) differs.push(`--policy ${config.policy} (the hub keeps ${kept.policy})`);
+  if (config.appTypes !== null) {
+    const given = [...new Set(config.appTypes)].sort().join(',');
+    if (given !== kept.appMessageTypes.join(',')) differs.push(`--app-types ${given} (the hub keeps ${kept.appMessageTypes.join(',') || 'none'})`);
+  }
+  if (differs.length > 0) {
+    log.warn({ event: 'configKept', policy: kept.policy, appTypes: kept.appMessageTypes }, `the data directory's hub keeps the config it was created with; ignored: ${differs.join('; ')}`);
+  }
+}
+
+/** Starts the hub (see the module comment). Throws `UsageError` / `InputError` for what the user can fix. */
+export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  const started = Date.now();
+  const tls = await tlsOptions(config.tls);
+  const transport = transportFor(config, tls, log);
+  const gate = new GatedTransport(transport);
+  const hubConfig: HubConfig = { ...(config.policy !== null ? { policy: config.policy } : {}), appMessageTypes: config.appTypes ?? DEFAULT_APP_TYPES };
+  const store = await readingInput(config.dataDir, () => JournalStore.open({ dir: config.dataDir, onWarning: (m) => log.warn({ event: 'journalRepaired' }, m) }));
+  const causes = new LostCauses();
+  const recorder =
+    config.trace === null
+      ? null
+      : new TraceRecorder(config.trace, {
+          writer: 'dialoghub serve',
+          extra: { serve: { host: config.host, port: config.port, data: config.dataDir } },
+          onError: (e) => log.error({ event: 'traceFailed', trace: config.trace }, `the trace ${config.trace} cannot be written, recording stopped: ${errnoText(e)}`),
+        });
+  let firstSeq = 0;
+  const setup = (hub: Hub): void => {
+    firstSeq = hub.journalSeq;
+    recorder?.begin(hub);
+    const policyOf = (profileId: number): Policy => hub.state.profiles.get(profileId)?.policy ?? hub.state.config.policy;
+    hub.onAny((event) => {
+      const cause = event.type === 'clientOffline' ? causes.take(event.clientId) : undefined;
+      const line = eventLine(event, { policyOf, ...(cause !== undefined ? { cause } : {}) });
+      log[line.level](line.fields, line.msg);
+    });
+    for (const appType of hub.state.config.appMessageTypes) {
+      hub.handle(appType, async (d) => {
+        log.debug({ event: 'message', clientId: d.clientId, seq: d.seq, appType: d.appType, bytes: d.payload.length }, `message ${d.seq} from client ${d.clientId} (${d.appType}, ${d.payload.length} bytes)`);
+        if (config.echo) await d.reply(d.payload);
+      });
+    }
+  };
+
+  let hub: Hub;
+  try {
+    hub = await Hub.open({
+      transport: gate,
+      store,
+      config: hubConfig,
+      ...(config.snapshotEvery !== undefined ? { snapshotEvery: config.snapshotEvery } : {}),
+      log: (entry) => {
+        causes.noteLog(entry);
+        coreLog(log, entry);
+      },
+      ...(recorder !== null ? { onStep: recorder.onStep } : {}),
+      setup,
+    });
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    if (e instanceof HubUsageError) throw new UsageError(e.message);
+    const mapped = asInputError(e, config.dataDir);
+    if (mapped instanceof UsageError || !(e instanceof Error) || e.constructor !== Error) throw mapped;
+    // The runtime throws a plain Error for a snapshot that does not restore or a gap in the journal: the directory's fault.
+    throw new InputError(`${config.dataDir}: ${e.message}`, { cause: e });
+  }
+
+  let closing: Promise<ServeSummary> | null = null;
+  const summary = (reason: string, online: number): ServeSummary => ({
+    host: config.host,
+    port: config.port,
+    reason,
+    uptimeMs: Date.now() - started,
+    inputs: hub.journalSeq - firstSeq,
+    journalSeq: hub.journalSeq,
+    profiles: hub.state.profiles.size,
+    clients: hub.state.clients.size,
+    online,
+    trace: config.trace,
+  });
+  const abort = async (e: unknown): Promise<never> => {
+    await hub.close().catch(() => undefined);
+    await recorder?.close().catch(() => undefined);
+    throw e;
+  };
+
+  try {
+    await recorder?.open();
+  } catch (e) {
+    return abort(asInputError(e, config.trace ?? 'the trace'));
+  }
+  checkKeptConfig(hub, config, log);
+  try {
+    await ensureProfiles(hub, config.profiles, log);
+  } catch (e) {
+    return abort(e);
+  }
+  try {
+    await gate.open();
+  } catch (e) {
+    return abort(new InputError(`cannot listen on ${config.host}:${config.port}: ${errnoText(e)}`, { cause: e }));
+  }
+  const address = transport.address();
+  const s = hub.state;
+  log.info(
+    {
+      event: 'listening',
+      host: address.host,
+      port: address.port,
+      tls: tls !== undefined,
+      data: config.dataDir,
+      journalSeq: hub.journalSeq,
+      policy: s.config.policy,
+      appTypes: s.config.appMessageTypes,
+      profiles: s.profiles.size,
+      clients: s.clients.size,
+      echo: config.echo,
+      trace: config.trace,
+      semiSpaceMiB: semiSpaceMiB(),
+      node: process.version,
+    },
+    `listening on ${address.host}:${address.port}${tls !== undefined ? ' (TLS)' : ''}`,
+  );
+
+  return {
+    host: address.host,
+    port: address.port,
+    hub,
+    close(reason: string): Promise<ServeSummary> {
+      closing ??= (async () => {
+        const online = hub.state.sessions.size;
+        log.info({ event: 'stopping', reason, online }, `stopping (${reason}): telling ${online} connected client(s) shutdown`);
+        await hub.close();
+        if (recorder !== null) {
+          await recorder.close().catch((e: unknown) => log.error({ event: 'traceFailed' }, `the trace ${config.trace} is incomplete: ${errnoText(e)}`));
+        }
+        const result = { ...summary(reason, online), host: address.host, port: address.port };
+        log.info(
+          { event: 'stopped', journalSeq: result.journalSeq, inputs: result.inputs, uptimeMs: result.uptimeMs, ...(recorder !== null ? { traceRecords: recorder.records } : {}) },
+          `stopped: journal at seq ${result.journalSeq} and snapshotted, ${config.dataDir} unlocked`,
+        );
+        return result;
+      })();
+      return closing;
+    },
+  };
+}
