@@ -100,11 +100,17 @@ function expectStatuses(h: HubFixture, expected: Record<number, ClientStatus | u
 /**
  * What the hub told client `id` when it closed its link, from the commands it
  * stepped since index `from`: exactly one `close`, with `reason` and
- * `reconnect: false` (every reason in the policy table is terminal).
+ * `reconnect: false` (every reason in the policy table is terminal). Once the
+ * adapter has released that socket, the hub has heard no `connectionClosed`
+ * for it: after the hub's own close, none follows (transport rule 4).
  */
-function expectHubClosed(h: HubFixture, from: number, id: number, reason: CloseReason): void {
+async function expectHubClosed(h: HubFixture, from: number, id: number, reason: CloseReason): Promise<void> {
   const closes = h.steps.items.slice(from).flatMap(({ commands }) => commands.filter((c) => c.type === 'close' && (c.clientId as number) === id));
   expect(closes.map((c) => (c.type === 'close' ? { reason: c.reason, reconnect: c.reconnect } : null))).toEqual([{ reason, reconnect: false }]);
+  const link = closes[0]!.type === 'close' ? closes[0]!.link : null;
+  await within(h.tcpLogs.first((l) => l.event === 'linkClosed' && l.link === link), `link ${String(link)} released`);
+  await h.hub.drain();
+  expect(h.steps.items.filter(({ record }) => record.input.type === 'connectionClosed' && record.input.link === link)).toEqual([]);
 }
 
 /**
@@ -118,7 +124,7 @@ async function expectPushedAway(h: HubFixture, from: number, e: Engine, reason: 
   await Engine.ended(link);
   expect(Engine.closeFrame(link)).toEqual({ reason, reconnect: false });
   expect(link.received.items.at(-1)?.kind).toBe('close'); // nothing after the close frame
-  expectHubClosed(h, from, e.clientId, reason);
+  await expectHubClosed(h, from, e.clientId, reason);
   await e.expectNoReconnect();
 }
 
@@ -134,7 +140,7 @@ async function expectRefused(h: HubFixture, from: number, e: Engine, rejected: R
   const link = e.link;
   await Engine.ended(link);
   expect(Engine.answers(link)).toEqual([{ code: 'rejected', clientId: e.clientId, reason: rejected }]);
-  expectHubClosed(h, from, e.clientId, told);
+  await expectHubClosed(h, from, e.clientId, told);
   await e.expectNoReconnect();
 }
 

@@ -48,6 +48,9 @@ async function served(): Promise<Served> {
   const h = await startHub({ tcp: { firstFrameTimeoutMs: FIRST_FRAME_MS } });
   const e = startEngine({ port: h.port, credentials: registration(ID) });
   await e.online();
+  // (On a loaded machine the engine's first link may itself miss the 150 ms deadline: it is then told
+  // `notLoggedIn` and simply tries again. What matters is the link it is online on from here.)
+  const links = e.links.length;
   const online = await hubEvent(h, 'clientOnline', (x) => (x.clientId as number) === ID);
   let rounds = 0;
   const exchange = async (tag: string): Promise<void> => {
@@ -70,8 +73,9 @@ async function served(): Promise<Served> {
   const after = async (): Promise<void> => {
     await exchange('after');
     expect(e.isOnline).toBe(true);
-    expect(e.links).toHaveLength(1);
+    expect(e.links, 'links the real client opened after it was online').toHaveLength(links);
     expect(e.count('offline')).toBe(0);
+    expect(e.count('online')).toBe(1);
     expect(h.requestsFrom(ID)).toEqual(['register']);
     expect(h.deliveries.items.map((d) => d.seq)).toEqual(h.deliveries.items.map((_, i) => i + 1));
     expect(e.messages().map((m) => m.seq)).toEqual(e.messages().map((_, i) => i + 1));
@@ -104,6 +108,16 @@ const ENDED: RawEvent = { kind: 'ended' };
 
 const profilesRequest = (requestId: number): Frame => ({ kind: 'request', request: { kind: 'profiles', requestId, clientId: clientId(900) } });
 const profilesAnswer = (requestId: number) => ({ kind: 'answer', requestId, answer: { code: 'profiles', clientId: 900, profiles: [{ id: 1, name: 'one', mode: 'auto' }] } });
+
+/** Resolves once the transport holds `n` connections (checked after each adapter log entry, once the adapter is done with it). */
+async function untilConnections(h: HubFixture, n: number): Promise<void> {
+  for (;;) {
+    await Promise.resolve();
+    if (h.transport.connections === n) return;
+    const seen = h.tcpLogs.items.length;
+    await h.tcpLogs.until((items) => (items.length > seen ? true : undefined));
+  }
+}
 
 function prefix(length: number): Uint8Array {
   const b = new Uint8Array(LENGTH_PREFIX_BYTES);
@@ -180,7 +194,7 @@ describe('broken and hostile peers get their defined answer; the real client is 
 
     expect(cut.events.items).toEqual([profilesAnswer(3), profilesAnswer(4)]);
     expect(s.foreignInputs().map((i) => i.type)).toEqual(['requestReceived', 'requestReceived']);
-    expect(s.h.tcpLogs.items.filter((l) => l.event === 'firstFrameTimeout').map((l) => l.detail['pendingBytes'])).toEqual([9]);
+    expect(s.h.tcpLogs.items.filter((l) => l.event === 'firstFrameTimeout' && l.detail['pendingBytes'] !== 0).map((l) => l.detail['pendingBytes'])).toEqual([9]);
     await s.after();
   });
 
@@ -220,16 +234,21 @@ describe('broken and hostile peers get their defined answer; the real client is 
       credentials: registration(ID + 1, 2),
       name: 'late',
       beforeCredentials: async (attempt) => {
-        if (attempt === 1) await within(s.h.tcpLogs.first((l) => l.event === 'firstFrameTimeout'), 'the first-frame deadline');
+        if (attempt !== 1) return;
+        const seen = s.h.tcpLogs.items.length; // its link is the only one waiting for a first frame now
+        await within(s.h.tcpLogs.until((items) => items.slice(seen).find((l) => l.event === 'firstFrameTimeout')), 'the first-frame deadline');
       },
     });
     await s.during(late.online());
-    const [first, second] = late.links;
+    const first = late.links[0]!;
     // Its request left after the deadline, on a link the hub was closing: discarded, only the close frame came back.
-    expect(first!.sent).toMatchObject([{ kind: 'request', request: { kind: 'register', clientId: ID + 1 } }]);
-    expect(first!.received.items).toEqual([{ kind: 'close', reason: 'notLoggedIn', reconnect: true }]);
-    expect(late.events.items.filter((x) => x.type === 'attemptFailed').map((x) => x.type === 'attemptFailed' && x.reason)).toEqual(['notLoggedIn']);
-    expect(second!.sent[0]).toMatchObject({ kind: 'request', request: { kind: 'register', clientId: ID + 1 } });
+    expect(first.sent).toMatchObject([{ kind: 'request', request: { kind: 'register', clientId: ID + 1 } }]);
+    expect(first.received.items).toEqual([{ kind: 'close', reason: 'notLoggedIn', reconnect: true }]);
+    // It backed off and tried again (more than once only if a loaded machine made it miss the deadline again).
+    const failures = late.events.items.flatMap((x) => (x.type === 'attemptFailed' ? [x.reason] : []));
+    expect(failures.length).toBe(late.links.length - 1);
+    expect(new Set(failures)).toEqual(new Set(['notLoggedIn']));
+    expect(late.link.sent[0]).toMatchObject({ kind: 'request', request: { kind: 'register', clientId: ID + 1 } });
     expect(s.h.requestsFrom(ID + 1)).toEqual(['register']);
     expect(s.h.online()).toEqual([ID, ID + 1]);
     await s.after();
@@ -237,8 +256,6 @@ describe('broken and hostile peers get their defined answer; the real client is 
 
   test('a thousand connections that never speak: each told notLoggedIn at the deadline and released', async () => {
     const s = await served();
-    const before = s.h.transport.connections;
-    expect(before).toBe(1);
     const N = 1000;
     const peers: RawPeer[] = [];
     const opening = (async () => {
@@ -250,12 +267,9 @@ describe('broken and hostile peers get their defined answer; the real client is 
     expect(ends).toHaveLength(N);
     const unexpected = ends.filter((events) => !(events.length === 2 && JSON.stringify(events) === JSON.stringify([close('notLoggedIn', true), ENDED])));
     expect(unexpected).toEqual([]);
-    await within(
-      s.h.tcpLogs.until((items) => (items.filter((l) => l.event === 'linkClosed').length >= N ? true : undefined)),
-      'every silent socket released',
-    );
-    expect(s.h.transport.connections).toBe(before);
-    expect(s.h.tcpLogs.items.filter((l) => l.event === 'firstFrameTimeout')).toHaveLength(N);
+    // Every silent socket is released: the only connection left is the real client's.
+    await within(untilConnections(s.h, 1), 'every silent socket released');
+    expect(s.h.tcpLogs.items.filter((l) => l.event === 'firstFrameTimeout').length).toBeGreaterThanOrEqual(N);
     expect(s.foreignInputs()).toEqual([]);
     await s.after();
   });

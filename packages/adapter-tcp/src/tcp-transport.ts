@@ -20,7 +20,7 @@
  *
  * Admission, before any byte is read: over `maxConnections` (sockets held,
  * logged in or not) or the `maxNewConnectionsPerSecond` token bucket, the
- * socket is told `refused` and ended (over TLS it is destroyed before the
+ * socket is told `busy` (back off and retry) and ended (over TLS it is destroyed before the
  * handshake, which the caps exist to avoid). Refused sockets linger at most
  * `lingerMs`, and at most `maxConnections` of them at once; past that they are
  * destroyed outright, so a flood costs bounded memory and descriptors.
