@@ -1,10 +1,11 @@
 /**
  * @packageDocumentation
- * `@dialoghub/cli`: the `dialoghub` command (`sim`, `replay`, `view`,
- * `inspect`; docs/cli.md). The program and each command are exported too, so
- * tests and other tools run them in-process: `runCli(argv, io)` returns the
- * exit code and writes only through `io`; `runSim`, `runReplay`, `runView`
- * and `runInspect` return result objects.
+ * `@dialoghub/cli`: the `dialoghub` command (`serve`, `demo`, `sim`,
+ * `replay`, `view`, `inspect`; docs/cli.md). The program and each command are
+ * exported too, so tests and other tools run them in-process: `runCli(argv,
+ * io)` returns the exit code and writes only through `io`; `runSim`,
+ * `runReplay`, `runView`, `runInspect` and `runDemo` return result objects;
+ * `runServe` runs a hub until its `until` promise resolves.
  */
 export { runCli, createProgram, VERSION } from './program.js';
 export { processIo, memoryIo, type CliIo } from './io.js';
@@ -28,3 +29,7 @@ export {
   type SessionRow,
   type OfflineRow,
 } from './commands/inspect.js';
+export { serveCommand, runServe, parseServe, DEFAULT_PORT, type ServeCommandOptions, type ServeCommandResult } from './commands/serve.js';
+export { demoCommand, DEFAULT_DEMO_OUT } from './commands/demo.js';
+export { runDemo, type DemoOptions, type DemoResult } from './demo/run-demo.js';
+export { demoJson, renderDemo, demoClean } from './demo/report.js';

@@ -56,6 +56,8 @@ describe('dialoghub demo', () => {
       expect(books.delivered).toBeGreaterThanOrEqual(books.acknowledged);
     }
     expect(result.delivered).toBe(m.clientToHub.delivered + m.hubToClient.delivered);
+    expect(m.lostSamples).toEqual([]);
+    expect(typeof result.settle.settled).toBe('boolean');
 
     // The trace holds every step with its commands and replays through the core without a divergence.
     expect(result.trace).toBe(join(out, 'trace.dhj'));
@@ -132,6 +134,6 @@ describe('demo parts', () => {
     const s = ledger.summary(() => 2);
     expect(s.clientToHub).toEqual({ sent: 3, acknowledged: 2, delivered: 1, lost: 1, duplicates: 1 });
     expect(s.hubToClient).toEqual({ sent: 3, acknowledged: 2, delivered: 1, lost: 1, duplicates: 0 });
-    expect(s).toMatchObject({ lost: 2, duplicates: 1, delivered: 2 });
+    expect(s).toMatchObject({ lost: 2, duplicates: 1, delivered: 2, lostSamples: ['c1.1.2', '1:2 (p1.2)'] });
   });
 });

@@ -21,6 +21,7 @@ import { connectTcp, type TlsClientOptions } from '@dialoghub/adapter-tcp';
 import { connect, memoryCredentials, type ClientEmitted, type DialogClient } from '@dialoghub/client';
 import type { ClientId, LinkId, Policy, ProfileId } from '@dialoghub/core';
 import { JournalStore } from '@dialoghub/runtime';
+import { replayFile } from '@dialoghub/sim';
 import { memoryIo, runInspect, type CliIo } from '../src/index.js';
 import { parseServe, runServe } from '../src/commands/serve.js';
 import { eventLine } from '../src/serve/event-lines.js';
@@ -318,7 +319,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
     }
   });
 
-  it('in process: JSON lines, one per event, and a clean stop when `until` resolves', async () => {
+  it('in process: JSON lines, one per event, a clean stop when `until` resolves, and --trace', async () => {
     const logged: LogLine[] = [];
     const waiter = new Waiter();
     const io: CliIo = {
@@ -330,7 +331,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
     };
     let stop: (reason: string) => void = () => undefined;
     const until = new Promise<string>((resolve) => (stop = resolve));
-    const options = { ...parseServe({ port: '0', data: join(dir, 'in-process'), profile: ['3:desk:seniority'] }), until, stdoutIsTty: false };
+    const options = { ...parseServe({ port: '0', data: join(dir, 'in-process'), profile: ['3:desk:seniority'], trace: join(dir, 'in-process.dht') }), until, stdoutIsTty: false };
     const run = runServe(options, { io });
     const listening = await waiter.until(() => logged.find((l) => l.event === 'listening'), 'the listening line');
     const port = listening['port'] as number;
@@ -351,6 +352,9 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
       `stopped: journal at seq ${result.journalSeq} and snapshotted, ${options.dataDir} unlocked`,
     ]);
     expect(logged.every((l) => typeof l['level'] === 'number' && typeof l['time'] === 'string' && l['pid'] === process.pid)).toBe(true);
+    // --trace: every step with its commands, replayable through the core.
+    const replay = await replayFile(join(dir, 'in-process.dht'));
+    expect(replay).toMatchObject({ inputs: result.inputs, compared: result.inputs, divergences: 0, invariantViolations: [] });
   });
 });
 

@@ -59,7 +59,7 @@ function stopSignals(repeated: (signal: string) => void): { readonly first: Prom
 /** Runs the hub until `until` (default: a signal), then stops it gracefully. */
 export async function runServe(options: ServeCommandOptions, ctx: CommandContext): Promise<ServeCommandResult> {
   const log = createLogger(ctx.io, { level: options.logLevel, format: options.logFormat, stdoutIsTty: options.stdoutIsTty ?? process.stdout.isTTY === true });
-  const signals = options.until === undefined ? stopSignals((s) => log.warn({ event: 'signalIgnored', signal: s }, `${s}: already stopping`)) : null;
+  const signals = options.until === undefined ? stopSignals((s) => log.debug({ event: 'signalIgnored', signal: s }, `${s} again: already stopping`)) : null;
   const until = options.until ?? signals!.first;
   try {
     const server = await startServer(options, log);
@@ -81,8 +81,8 @@ function oneOf<T extends string>(value: unknown, name: string, allowed: readonly
   return value as T;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOptions {
@@ -127,7 +127,7 @@ export const serveCommand: CliCommand<ServeCommandOptions, ServeCommandResult> =
       .option('--data <dir>', `the data directory: journal, snapshots, lock (default ${DEFAULT_DATA_DIR})`)
       .option('--policy <policy>', `re-login policy of a new hub: ${POLICIES.join(' | ')} (default replaceOld)`)
       .option('--app-types <list>', `application message types of a new hub, comma-separated (default ${DEFAULT_APP_TYPES.join(',')})`)
-      .option('--profile <id:name[:policy]>', 'a profile the hub must have (created if missing); repeat for more', collect, [] as string[])
+      .option('--profile <id:name[:policy]>', 'a profile the hub must have (created if missing); repeat for more', collect)
       .option('--echo', 'answer every application message with its own payload')
       .option('--trace <file>', 'also write this run as a trace file (for replay and view)')
       .option('--log-level <level>', `${LOG_LEVELS.join(' | ')} (default info)`)

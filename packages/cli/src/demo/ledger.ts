@@ -45,6 +45,8 @@ export interface LedgerSummary {
   readonly delivered: number;
   /** Client sends refused by the engine (`sendRefused`: buffer full, stopped). */
   readonly refused: number;
+  /** The first lost messages (at most 10), for a person to look up in the trace: `c<client>.<engine>.<n>` or `<client>:<seq>` (hub → client). */
+  readonly lostSamples: readonly string[];
 }
 
 const decoder = new TextDecoder();
@@ -118,15 +120,23 @@ export class Ledger {
 
   /** The books, given each client's acknowledged hub seq at the end (the hub's `outAcked`). */
   summary(outAckedOf: (clientId: number) => number): LedgerSummary {
+    const samples: string[] = [];
+    const sample = (what: string): void => void (samples.length < 10 && samples.push(what));
     let c2hLost = 0;
-    for (const key of this.ackedByHub) if (!this.gotByHub.has(key)) c2hLost++;
+    for (const key of this.ackedByHub) {
+      if (this.gotByHub.has(key)) continue;
+      c2hLost++;
+      sample(key);
+    }
     let h2cAcked = 0;
     let h2cLost = 0;
     for (const k of this.writtenByHub.keys()) {
       const [client, seq] = k.split(':').map(Number) as [number, number];
       if (seq > outAckedOf(client)) continue;
       h2cAcked++;
-      if (!this.gotByClients.has(k)) h2cLost++;
+      if (this.gotByClients.has(k)) continue;
+      h2cLost++;
+      sample(`${k} (${this.writtenByHub.get(k)})`);
     }
     const clientToHub: DirectionBooks = {
       sent: this.sentByClients.size,
@@ -149,6 +159,7 @@ export class Ledger {
       duplicates: this.hubDuplicates + this.clientDuplicates,
       delivered: clientToHub.delivered + hubToClient.delivered,
       refused: this.refusedSends,
+      lostSamples: samples,
     };
   }
 }

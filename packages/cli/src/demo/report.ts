@@ -38,6 +38,7 @@ export function demoJson(r: DemoResult): unknown {
     stopped: r.stopped,
     delivered: r.delivered,
     messages: r.messages,
+    settle: r.settle,
     steps: r.steps,
     stepsPerSecond: r.stepsPerSecond,
     trace: r.trace,
@@ -84,6 +85,11 @@ export function renderDemo(r: DemoResult): string {
   out.push('');
   out.push(r.lost === 0 ? 'lost: 0 — every acknowledged message was delivered' : `lost: ${num(r.lost)} acknowledged message(s) never delivered`);
   if (r.duplicates > 0) out.push(`duplicates: ${num(r.duplicates)} message(s) handed over twice`);
+  if (r.lost > 0) out.push(`  first lost: ${r.messages.lostSamples.join(', ')}`);
+  if (!r.settle.settled) {
+    const waiting = r.settle.hubOutbox.map((o) => `client ${o.clientId} (${o.messages})`).join(', ') || 'none';
+    out.push(`not settled at the end (not a loss): engines still waiting ${r.settle.engines.join(', ') || 'none'}; hub messages never acknowledged by ${waiting}`);
+  }
   out.push(r.invariants.length === 0 ? 'invariants: all hold in the final state' : `invariants: ${r.invariants.length} broken\n${r.invariants.map((v) => `  ${v}`).join('\n')}`);
   out.push(`trace: ${r.trace} (replay it: dialoghub replay ${r.trace})`);
   out.push(`timeline: ${r.timeline} (${bytes(r.timelineBytes)})`);

@@ -72,6 +72,17 @@ export interface DemoResult {
   readonly delivered: number;
   readonly lost: number;
   readonly duplicates: number;
+  /**
+   * Whether the run settled at the end (every engine online with nothing
+   * unacknowledged, every hub outbox empty) before the engines closed; if
+   * not, which clients' engines and hub outboxes were still waiting. Not a
+   * loss (nothing there was acknowledged), but worth a look in the trace.
+   */
+  readonly settle: {
+    readonly settled: boolean;
+    readonly engines: readonly number[];
+    readonly hubOutbox: readonly { readonly clientId: number; readonly messages: number }[];
+  };
   /** What `checkInvariants` found in the final state (empty: all hold). */
   readonly invariants: readonly string[];
   /** Hub steps (records in the trace). */
@@ -188,6 +199,7 @@ export async function runDemo(options: DemoOptions, ctx?: CommandContext): Promi
   }
 
   const timers: NodeJS.Timeout[] = [];
+  let unsettled: DemoResult['settle'];
   try {
     for (const p of layout.profiles) {
       await hub.operate({ type: 'profileCreated', profileId: toProfileId(p.id), name: p.name, policy: p.policy });
@@ -209,7 +221,14 @@ export async function runDemo(options: DemoOptions, ctx?: CommandContext): Promi
       return engine;
     };
     const stepMs = Math.max(2_000, Math.min(10_000, options.seconds * 250));
-    const stage: Stage = { pulse, start: startEngine, hubOnline: (id) => hub.state.online.has(id), busy: new Set<number>(), stepMs };
+    const stage: Stage = {
+      pulse,
+      start: startEngine,
+      hubOnline: (id) => hub.state.online.has(id),
+      alive: (id) => engines.filter((e) => e.clientId === id && e.status !== 'stopped'),
+      busy: new Set<number>(),
+      stepMs,
+    };
     const casts: ProfileCast[] = layout.profiles.map((profile) => {
       const first = startEngine(profile.first, 'register');
       return { profile, active: first, first, second: null };
@@ -261,7 +280,17 @@ export async function runDemo(options: DemoOptions, ctx?: CommandContext): Promi
         const c = hub.state.clients.get(id);
         return c === undefined || (clientDialogOf(hub.state, c)?.outbox.length ?? 0) === 0;
       });
-    await pulse.until(quiet, Math.max(3_000, Math.min(10_000, runMs)));
+    const settled = await pulse.until(quiet, Math.max(3_000, Math.min(10_000, runMs)));
+    // What did not settle: engines still resuming or waiting for acks, hub messages no engine acknowledged.
+    unsettled = {
+      settled,
+      engines: engines.filter((e) => !(e.status === 'stopped' || (e.status === 'online' && e.unacknowledged === 0))).map((e) => e.clientId),
+      hubOutbox: [...hub.state.online.keys()].flatMap((id) => {
+        const c = hub.state.clients.get(id);
+        const n = c === undefined ? 0 : (clientDialogOf(hub.state, c)?.outbox.length ?? 0);
+        return n > 0 ? [{ clientId: id, messages: n }] : [];
+      }),
+    };
     for (const e of engines) e.stop();
     await pulse.until(() => hub.state.sessions.size === 0, 3_000);
   } catch (e) {
@@ -312,6 +341,7 @@ export async function runDemo(options: DemoOptions, ctx?: CommandContext): Promi
     delivered: messages.delivered,
     lost: messages.lost,
     duplicates: messages.duplicates,
+    settle: unsettled,
     invariants,
     steps: recorder.records,
     stepsPerSecond: Math.round(recorder.records / wallSeconds),

@@ -13,8 +13,12 @@
  *
  * A profile of one only plays act 2. While an act runs on a profile its
  * clients' links are not cut (`busy`), so each act meets the state it
- * expects; every wait is bounded, and an act that could not happen as
- * planned is simply reported by what the hub did.
+ * expects. Every wait is bounded; an act whose starting point is not there
+ * in time (its engine still resuming after a cut link) is skipped for that
+ * profile rather than played in a state it was not meant for — above all,
+ * no second engine of a client ever logs in while the first one is away,
+ * which would be two installations sharing one id (docs/client.md, known
+ * limits).
  */
 import type { Policy } from '@dialoghub/core';
 import type { DemoProfile } from './layout.js';
@@ -31,6 +35,8 @@ export interface Stage {
   start(clientId: number, mode: 'login' | 'register'): DemoEngine;
   /** Whether the hub has the client online. */
   hubOnline(clientId: number): boolean;
+  /** The client's engines that have not stopped. */
+  alive(clientId: number): readonly DemoEngine[];
   /** Profiles in an act (their links are not cut meanwhile). */
   readonly busy: Set<number>;
   /** Longest wait for one step of an act. */
@@ -77,7 +83,7 @@ export async function otherClientArrives(stage: Stage, cast: ProfileCast): Promi
   const { profile } = cast;
   if (profile.second === null) return;
   await whileBusy(stage, cast, async () => {
-    await stage.pulse.until(() => online(cast.first), stage.stepMs);
+    if (!(await stage.pulse.until(() => online(cast.first), stage.stepMs))) return;
     const policy: Policy = profile.policy;
     if (policy === 'seniority' && cast.first !== null) await closeAndWait(stage, cast.first);
     const second = await arrive(stage, profile.second!, 'register');
@@ -92,7 +98,10 @@ export async function sameClientTwice(stage: Stage, cast: ProfileCast): Promise<
   const holder = cast.active;
   if (holder === null || holder.status === 'stopped') return;
   await whileBusy(stage, cast, async () => {
-    await stage.pulse.until(() => online(holder), stage.stepMs);
+    // Only while the holder is online: a second engine that logs in while the first one is away
+    // and then meets it again is two installations sharing one id (docs/client.md, known limits).
+    if (!(await stage.pulse.until(() => online(holder), stage.stepMs))) return;
+    if (stage.alive(holder.clientId).length !== 1) return;
     const again = await arrive(stage, holder.clientId, 'login');
     if (again.status === 'online') {
       if (cast.second === holder) cast.second = again;
@@ -109,14 +118,17 @@ export async function firstComesBack(stage: Stage, cast: ProfileCast): Promise<v
   if (profile.second === null) return;
   await whileBusy(stage, cast, async () => {
     const holder = cast.active;
-    if (holder !== null) await stage.pulse.until(() => holder.status !== 'offline', stage.stepMs);
+    if (holder !== null && !(await stage.pulse.until(() => holder.status !== 'offline', stage.stepMs))) return;
     if (profile.policy === 'ignoreNew') {
       if (holder !== null && holder.status === 'online') await closeAndWait(stage, holder);
+      if (stage.alive(profile.second!).length > 0) return;
       const second = await arrive(stage, profile.second!, 'register');
       cast.second = second;
       if (second.status === 'online') cast.active = second;
       return;
     }
+    // The first's earlier engine must be gone (replaced or closed in act 1): one engine per id.
+    if (stage.alive(profile.first).length > 0) return;
     const first = await arrive(stage, profile.first, 'login');
     cast.first = first;
     if (first.status === 'online') {
