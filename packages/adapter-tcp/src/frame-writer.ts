@@ -7,7 +7,9 @@
  *   (toolchain.md measures ~10× more frames/s at 16 per write).
  * - `write` resolves once the socket has handed the bytes to the kernel, and
  *   rejects if the socket is destroyed before that — a write never vanishes
- *   silently (transport rule 3).
+ *   silently (transport rule 3). All writes of one tick share one promise.
+ * - Payloads are not copied: a 4-byte prefix and a view of the payload are
+ *   two chunks of the same `writev`.
  * - `backlog` is the back-pressure reading: the bytes written in earlier
  *   ticks that the kernel has not taken yet. Bytes of the current tick are
  *   not counted, so a single large burst to a fast reader is not mistaken
@@ -17,10 +19,21 @@
  * backlog (the hub's link disconnects a slow reader).
  */
 import type { Socket } from 'node:net';
-import { lengthPrefixed } from './framing.js';
+import { LENGTH_PREFIX_BYTES, MAX_PREFIX_LENGTH } from './framing.js';
+
+/** The writes of one tick: they share one promise, settled by the last write's callback. */
+interface TickWrites {
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+  /** Write callbacks still to come. */
+  remaining: number;
+  failed: boolean;
+}
 
 export class FrameWriter {
-  private corked = false;
+  /** The current tick's writes, or null outside a tick that wrote. */
+  private tick: TickWrites | null = null;
   /** Bytes written while corked in this tick. */
   private tickBytes = 0;
 
@@ -38,32 +51,58 @@ export class FrameWriter {
 
   /**
    * Writes each payload as one length-prefixed frame, in order. Resolves when
-   * the last one was handed to the kernel; rejects when the socket cannot
-   * take them (ended, destroyed, or destroyed before they left).
+   * every frame written in this tick was handed to the kernel; rejects when
+   * the socket cannot take them (ended, destroyed, or destroyed before they
+   * left). The payload bytes are not copied: the prefix and a view of the
+   * payload go to the socket as two chunks of the same corked `writev`, so a
+   * caller must not modify a payload after passing it.
    */
   write(payloads: readonly Uint8Array[]): Promise<void> {
     if (!this.writable) return Promise.reject(new Error('the socket is closed'));
     if (payloads.length === 0) return Promise.resolve();
-    this.cork();
-    return new Promise<void>((resolve, reject) => {
-      const last = payloads.length - 1;
-      payloads.forEach((payload, i) => {
-        const bytes = lengthPrefixed(payload);
-        this.tickBytes += bytes.length;
-        if (i < last) this.socket.write(bytes);
-        else this.socket.write(bytes, (error) => (error ? reject(error) : resolve()));
+    for (const payload of payloads) {
+      if (payload.length > MAX_PREFIX_LENGTH) return Promise.reject(new RangeError(`a payload of ${payload.length} bytes cannot be length-prefixed with a u32`));
+    }
+    const tick = this.begin();
+    for (const payload of payloads) {
+      const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES);
+      prefix.writeUInt32BE(payload.length, 0);
+      this.tickBytes += LENGTH_PREFIX_BYTES + payload.length;
+      tick.remaining += 1;
+      this.socket.write(prefix);
+      this.socket.write(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), (error) => {
+        if (error) {
+          if (!tick.failed) {
+            tick.failed = true;
+            tick.reject(error);
+          }
+        } else if (--tick.remaining === 0 && !tick.failed) {
+          tick.resolve();
+        }
       });
-    });
+    }
+    return tick.done;
   }
 
-  private cork(): void {
-    if (this.corked) return;
-    this.corked = true;
+  /** Corks the socket for the rest of this tick and opens the tick's shared promise. */
+  private begin(): TickWrites {
+    if (this.tick !== null) return this.tick;
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // A tick's promise may be dropped by callers that only care about failures elsewhere.
+    done.catch(() => {});
+    const tick: TickWrites = { done, resolve, reject, remaining: 0, failed: false };
+    this.tick = tick;
     this.socket.cork();
     process.nextTick(() => {
-      this.corked = false;
+      this.tick = null;
       this.tickBytes = 0;
       this.socket.uncork();
     });
+    return tick;
   }
 }
