@@ -16,6 +16,14 @@
  *    listeners, action results to the promise that asked.
  * 5. One timer is armed at `nextDeadline(state)`.
  * 6. Now and then the state is snapshotted so recovery stays short.
+ * 7. The loop starts on a microtask after the first input of a burst, so the
+ *    frames of one transport chunk (and the confirmations settled in the same
+ *    turn) are stepped as one batch and share one commit.
+ * 8. If the store fails (an append or a snapshot throws), the hub has lost
+ *    durability: it stops at once — the failed batch's commands never run,
+ *    pending actions are refused with `storeFailed`, the transport is
+ *    stopped, `onFailure` is called — rather than reveal effects that a
+ *    restart would forget.
  *
  * No protocol decision lives here: the driver never looks inside a request or
  * a message except to route it.
@@ -96,9 +104,30 @@ export interface HubOptions {
    * that none of it is missed.
    */
   setup?: (hub: Hub) => void;
+  /**
+   * Called once if the hub stops on a store failure (see the theory of
+   * operation, point 8). Later actions reject with the same error.
+   */
+  onFailure?: (error: Error) => void;
 }
 
 type Listener = (event: HubEvent) => void;
+
+/**
+ * Watches the hub's loop from outside, for consoles and metrics (`Hub.observe`).
+ * Every callback is optional; one that throws is logged (`observerFailed`) and
+ * the loop goes on. Observers see the loop, they never steer it.
+ */
+export interface HubObserver {
+  /** Every stepped input with its commands, right after the step (as `HubOptions.onStep`). */
+  step?(record: JournalRecord, commands: readonly HubCommand[]): void;
+  /**
+   * A group commit finished: `records` inputs were made durable by one
+   * `store.append`, which took `durationMs` of wall-clock time
+   * (`performance.now`, measured only while an observer is attached).
+   */
+  committed?(records: number, durationMs: number): void;
+}
 
 /**
  * A running hub: the core, a transport, a store, a clock. Create it with
@@ -107,6 +136,13 @@ type Listener = (event: HubEvent) => void;
 export class Hub {
   private queue: HubInput[] = [];
   /**
+   * When each queued input arrived, by the hub's clock (parallel to `queue`).
+   * An input is stepped at its arrival time (or the state's time, if later),
+   * not at the moment the loop gets to it: a timer's input carries the time it
+   * fired even when the loop runs a little later.
+   */
+  private arrivals: number[] = [];
+  /**
    * Inputs of the restart itself (the previous run's links are gone), stepped
    * at the last journaled time: the links died then or later, and stepping
    * them at the wall clock after a long outage would first fire every
@@ -114,7 +150,11 @@ export class Hub {
    */
   private restartInputs = new Set<HubInput>();
   private pumping: Promise<void> | null = null;
+  /** A pump start is queued on a microtask. */
+  private pumpQueued = false;
   private closed = false;
+  /** Set when the store failed: the hub has stopped. */
+  private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private timerAt: number | undefined;
   private cancelTimer: CancelTimer | undefined;
@@ -122,6 +162,7 @@ export class Hub {
   private actionSeq = 0;
   private readonly pendingActions = new Map<ActionId, (outcome: ActionOutcome) => void>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly observers = new Set<HubObserver>();
   private readonly handlers = new Map<string, DeliveryHandler>();
   private readonly linkChains = new Map<number, Promise<void>>();
   private readonly deliveryChains = new Map<number, Promise<void>>();
@@ -178,6 +219,7 @@ export class Hub {
       const input: HubInput = { type: 'connectionClosed', link: session.link, cause: 'hubRestarted' };
       hub.restartInputs.add(input);
       hub.queue.push(input);
+      hub.arrivals.push(state.now);
     }
     await hub.drain();
     for (const c of pendingDeliveries(hub.current)) hub.run([c]);
@@ -196,6 +238,11 @@ export class Hub {
     return this.seq;
   }
 
+  /** The store failure that stopped the hub, or null while it runs. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
   // ---- application API --------------------------------------------------------
 
   /** Listens to one kind of hub event. Returns a function that stops listening. */
@@ -209,6 +256,16 @@ export class Hub {
   /** Listens to every hub event. */
   onAny(listener: Listener): () => void {
     return this.on('*' as HubEvent['type'], listener as never);
+  }
+
+  /**
+   * Attaches an observer of the loop (steps and group commits), e.g. an
+   * operator console's metrics. Unlike `HubOptions.onStep` it can be attached
+   * to a hub that is already open. Returns a function that detaches it.
+   */
+  observe(observer: HubObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /**
@@ -245,6 +302,12 @@ export class Hub {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
       await this.options.transport.stop();
+      if (this.failure !== null) {
+        // Nothing more may be journaled or snapshotted: the in-memory state is ahead of the store.
+        this.closed = true;
+        await this.store.close().catch(() => {});
+        return;
+      }
       // Handlers still running finish and their confirmations are committed before the hub stops.
       for (;;) {
         await this.drain();
@@ -271,6 +334,7 @@ export class Hub {
   // ---- the loop --------------------------------------------------------------
 
   private act(input: DistributiveOmit<Exclude<HubInput, { type: 'timerFired' | 'appMessageHandled' } | TransportEvent | { type: 'commandFailed' }>, 'actionId'>): Promise<ActionOutcome> {
+    if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('the hub is closed'));
     const actionId = `a${++this.actionSeq}`;
     return new Promise<ActionOutcome>((resolve) => {
@@ -318,38 +382,87 @@ export class Hub {
 
   private enqueue(input: HubInput): void {
     this.queue.push(input);
-    if (this.pumping === null && !this.closed) this.pumping = this.pump();
+    this.arrivals.push(this.clock.now());
+    if (this.pumping !== null || this.pumpQueued || this.closed) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      if (this.pumping === null && !this.closed && this.queue.length > 0) this.pumping = this.pump();
+    });
   }
 
   private async pump(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        const records: JournalRecord[] = [];
-        const outputs: (readonly HubCommand[])[] = [];
-        for (const input of batch) {
-          const now = this.restartInputs.delete(input) ? this.current.now : this.clock.now();
-          let result;
-          try {
-            result = step(this.current, input, now);
-          } catch (error) {
-            this.refuseAction(input, error);
-            continue;
-          }
-          this.current = result.state;
-          const record: JournalRecord = { seq: ++this.seq, now, input: redactInput(input) };
-          records.push(record);
-          outputs.push(result.commands);
-          this.options.onStep?.(record, result.commands);
-        }
-        // Group commit: one flush for the batch, before any of its effects is revealed.
-        if (records.length > 0) await this.store.append(records);
-        for (const commands of outputs) this.run(commands);
-        if (this.seq - this.snapSeq >= this.snapshotEvery) await this.takeSnapshot();
-        this.armTimer();
-      }
+      await this.pumpBatches();
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.pumping = null;
+      // An input enqueued while this pump was finishing (after its last
+      // queue check, before this line) saw it still running and started
+      // nothing: start again for it, or that input would wait for the next one.
+      if (this.queue.length > 0 && !this.closed && !this.pumpQueued) this.pumping = this.pump();
+    }
+  }
+
+  /** Stops the hub after a store failure (theory of operation, point 8). */
+  private fail(error: Error): void {
+    if (this.failure !== null) return;
+    const failure = new Error(`the hub stopped: its store failed (${error.message})`, { cause: error });
+    this.failure = failure;
+    this.closed = true;
+    this.queue.length = 0;
+    this.arrivals.length = 0;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.timerAt = undefined;
+    for (const resolve of this.pendingActions.values()) resolve({ ok: false, reason: 'storeFailed', message: failure.message });
+    this.pendingActions.clear();
+    this.options.log?.({ type: 'log', level: 'error', event: 'storeFailed', clientId: null, detail: { error: error.message } }, this.clock.now());
+    void this.options.transport.stop().catch(() => {});
+    try {
+      this.options.onFailure?.(failure);
+    } catch {
+      // The application's callback must not hide the failure.
+    }
+  }
+
+  private async pumpBatches(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      const arrivals = this.arrivals.splice(0, batch.length);
+      const records: JournalRecord[] = [];
+      const outputs: (readonly HubCommand[])[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const input = batch[i]!;
+        const now = this.restartInputs.delete(input) ? this.current.now : Math.max(this.current.now, arrivals[i]!);
+        let result;
+        try {
+          result = step(this.current, input, now);
+        } catch (error) {
+          this.refuseAction(input, error);
+          continue;
+        }
+        this.current = result.state;
+        const record: JournalRecord = { seq: ++this.seq, now, input: redactInput(input) };
+        records.push(record);
+        outputs.push(result.commands);
+        this.options.onStep?.(record, result.commands);
+        if (this.observers.size > 0) this.notifyObservers((o) => o.step?.(record, result.commands));
+      }
+      // Group commit: one flush for the batch, before any of its effects is revealed.
+      if (records.length > 0) {
+        const timed = this.observers.size > 0;
+        const started = timed ? performance.now() : 0;
+        await this.store.append(records);
+        if (timed) {
+          const ms = performance.now() - started;
+          this.notifyObservers((o) => o.committed?.(records.length, ms));
+        }
+      }
+      for (const commands of outputs) this.run(commands);
+      if (this.seq - this.snapSeq >= this.snapshotEvery) await this.takeSnapshot();
+      this.armTimer();
     }
   }
 
@@ -448,6 +561,16 @@ export class Hub {
         } catch (error) {
           this.options.log?.({ type: 'log', level: 'error', event: 'listenerFailed', clientId: null, detail: { event: event.type, error: String(error) } }, this.clock.now());
         }
+      }
+    }
+  }
+
+  private notifyObservers(call: (observer: HubObserver) => void): void {
+    for (const observer of this.observers) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.options.log?.({ type: 'log', level: 'error', event: 'observerFailed', clientId: null, detail: { error: String(error) } }, this.clock.now());
       }
     }
   }

@@ -3,7 +3,7 @@
  * `@dialoghub/runtime`: the shell around the pure core — the hub driver, the
  * transport contract adapters implement, clocks, entropy and stores.
  */
-export { Hub, type HubOptions, type ActionOutcome, type Delivery, type DeliveryHandler, type Authenticate, type LogCommand, type DistributiveOmit } from './hub.js';
+export { Hub, type HubOptions, type HubObserver, type ActionOutcome, type Delivery, type DeliveryHandler, type Authenticate, type LogCommand, type DistributiveOmit } from './hub.js';
 export { isTransportCommand, type HubTransport, type TransportCommand, type TransportEvent } from './transport.js';
 export { systemClock, ManualClock, type Clock, type CancelTimer } from './clock.js';
 export { cryptoEntropy, seededEntropy, type Entropy } from './entropy.js';

@@ -1,0 +1,106 @@
+/**
+ * A store that fails (disk full, I/O error) stops the hub: nothing of the
+ * failed batch is revealed (no `ok` answer reaches the transport), pending
+ * and later actions are refused, the transport is stopped, `onFailure` is
+ * told once, and no promise rejection goes unhandled.
+ *
+ * Also: the loop batches the inputs a transport emits in one turn into one
+ * commit (theory of operation, point 7).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClientId, LinkId, ProfileId } from '@dialoghub/core';
+import { Hub, ManualClock, MemoryStore, type HubTransport, type JournalRecord, type TransportCommand, type TransportEvent } from '../src/index.js';
+
+class TestTransport implements HubTransport {
+  sink: (e: TransportEvent) => void = () => undefined;
+  readonly executed: TransportCommand[] = [];
+  stops = 0;
+  async start(sink: (e: TransportEvent) => void): Promise<void> {
+    this.sink = sink;
+  }
+  async execute(c: TransportCommand): Promise<void> {
+    this.executed.push(c);
+  }
+  async stop(): Promise<void> {
+    this.stops++;
+  }
+}
+
+/** A MemoryStore whose appends fail once `failing` is set. */
+class FlakyStore extends MemoryStore {
+  failing = false;
+  appended = 0;
+  override async append(records: readonly JournalRecord[]): Promise<void> {
+    if (this.failing) throw new Error('ENOSPC: no space left on device');
+    this.appended += records.length;
+    return super.append(records);
+  }
+}
+
+const register = (link: number, clientId: number): TransportEvent => ({
+  type: 'requestReceived',
+  link: link as LinkId,
+  request: { kind: 'register', requestId: 1, clientId: clientId as ClientId, profileId: 1 as ProfileId, contact: { name: 'n', phone: '', email: '' }, environment: {} },
+});
+
+describe('store failure', () => {
+  it('stops the hub without revealing the failed batch', async () => {
+    const store = new FlakyStore();
+    const transport = new TestTransport();
+    const failures: Error[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const hub = await Hub.open({
+        transport,
+        store,
+        clock: new ManualClock(1_000),
+        entropy: { secret: () => 's3cret' },
+        onFailure: (e) => failures.push(e),
+      });
+      expect(await hub.operate({ type: 'profileCreated', profileId: 1 as ProfileId, name: 'p' })).toMatchObject({ ok: true });
+
+      store.failing = true;
+      const pending = hub.operate({ type: 'profileCreated', profileId: 2 as ProfileId, name: 'q' });
+      transport.sink(register(7, 42));
+      await hub.drain();
+
+      expect(await pending).toMatchObject({ ok: false, reason: 'storeFailed' });
+      expect(transport.executed).toEqual([]); // the registration's `ok` was never sent
+      expect(transport.stops).toBe(1);
+      expect(failures).toHaveLength(1);
+      expect(failures[0]?.message).toMatch(/ENOSPC/);
+      expect(hub.failed).toBe(failures[0]);
+      await expect(hub.operate({ type: 'profileCreated', profileId: 3 as ProfileId, name: 'r' })).rejects.toThrow(/store failed/);
+      transport.sink(register(8, 43)); // ignored, not stepped
+      await hub.drain();
+      await hub.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+
+      // What was journaled before the failure is all a restart sees.
+      store.failing = false;
+      const again = await Hub.open({ transport: new TestTransport(), store, clock: new ManualClock(2_000) });
+      expect(again.state.profiles.has(1)).toBe(true);
+      expect(again.state.profiles.has(2)).toBe(false);
+      expect(again.state.clients.has(42)).toBe(false);
+      await again.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('steps the inputs a transport emits in one turn as one batch, one commit', async () => {
+    const store = new FlakyStore();
+    const transport = new TestTransport();
+    const hub = await Hub.open({ transport, store, clock: new ManualClock(1_000), entropy: { secret: () => 's3cret' } });
+    await hub.operate({ type: 'profileCreated', profileId: 1 as ProfileId, name: 'p' });
+    const before = store.flushes;
+    for (let i = 0; i < 10; i++) transport.sink(register(100 + i, 1000 + i));
+    await hub.drain();
+    expect(store.flushes - before).toBe(1);
+    expect(transport.executed.filter((c) => c.type === 'reply')).toHaveLength(10);
+    await hub.close();
+  });
+});
