@@ -21,7 +21,22 @@
  * credentials — whose counters start from nothing while the hub's do not.
  * A fresh engine also cannot know where the hub's stream stands, so it takes
  * the first hub message after its login as the start (`awaitingBase`): the
- * hub resends its whole unacknowledged outbox right after the `ok`.
+ * hub resends its whole unacknowledged outbox right after the `ok`. It keeps
+ * waiting for that start across further logins until a hub message arrives:
+ * a link lost between the `ok` and the first hub message leaves `inSeq`
+ * unknown, and the next login's `ok` does not make it known.
+ *
+ * The hub's counts are trusted only up to what this engine sent. A
+ * `lastReceived` (login `ok`) or `ack` (dialog message) beyond `outSeq`
+ * means the hub counted messages this engine never sent: another engine used
+ * this client id (the same credentials in two processes). Such a count says
+ * nothing about this engine's own messages — the hub may never have had
+ * them — so none is taken as acknowledged on that basis: the pending ones are
+ * renumbered after the hub's count and resent (the hub would drop their old
+ * numbers as duplicates), and the caller reports a `SeqConflict`. After such
+ * an `ok`, the other engine may also have acknowledged hub messages this one
+ * never got, so the next hub message sets where the stream resumes, as for a
+ * fresh engine (never below `inSeq`).
  */
 import type { ClientId, DialogMessage, MessageBody } from '@dialoghub/core';
 
@@ -43,8 +58,22 @@ export interface ClientDialog {
   readonly inSeq: number;
   /** A login `ok` has tied these counters to the hub's (for the current client id). */
   readonly synced: boolean;
-  /** The next sequenced hub message sets where the hub's stream starts (a fresh engine's first login). */
+  /**
+   * The next sequenced hub message sets where the hub's stream starts (never
+   * below `inSeq`): after a fresh engine's login, until a hub message
+   * arrives, and after a login whose `ok` showed another engine used the id.
+   */
   readonly awaitingBase: boolean;
+}
+
+/**
+ * The hub counted more client→hub messages (`lastReceived`, from a login `ok`
+ * or a dialog message's `ack`) than this engine ever sent under this client
+ * id (`outSeq`): another engine used it.
+ */
+export interface SeqConflict {
+  readonly outSeq: number;
+  readonly lastReceived: number;
 }
 
 export const EMPTY_CLIENT_DIALOG: ClientDialog = Object.freeze({
@@ -97,12 +126,15 @@ export function bareAck(d: ClientDialog): DialogMessage {
   return { seq: 0, ack: d.inSeq, body: { type: 'ack' } };
 }
 
-/** Drops the messages up to `ack` (clamped to `outSeq`). Returns those the hub acknowledged. */
+/**
+ * Drops the messages up to `ack`. Returns those the hub acknowledged. An ack
+ * beyond `outSeq` acknowledges nothing (see the theory above: it counts
+ * another engine's messages); `receive` and `adoptLogin` handle that case.
+ */
 export function applyAck(d: ClientDialog, ack: number): { readonly dialog: ClientDialog; readonly acked: readonly Outgoing[] } {
-  const upTo = Math.min(ack, d.outSeq);
-  if (upTo <= d.outAcked) return { dialog: d, acked: [] };
-  const acked = d.unacked.filter((m) => m.seq <= upTo);
-  return { dialog: { ...d, outAcked: upTo, unacked: d.unacked.filter((m) => m.seq > upTo) }, acked };
+  if (ack <= d.outAcked || ack > d.outSeq) return { dialog: d, acked: [] };
+  const acked = d.unacked.filter((m) => m.seq <= ack);
+  return { dialog: { ...d, outAcked: ack, unacked: d.unacked.filter((m) => m.seq > ack) }, acked };
 }
 
 export interface Received {
@@ -115,6 +147,13 @@ export interface Received {
   readonly refusals: readonly { readonly replyTo: number; readonly reason: string }[];
   /** Client messages this batch acknowledged. */
   readonly acked: readonly Outgoing[];
+  /**
+   * Pending client messages renumbered after an ack beyond `outSeq`, to send
+   * again in this order (before anything the caller numbers after them); empty otherwise.
+   */
+  readonly resend: readonly Outgoing[];
+  /** Acks beyond what this engine sent, in the order met. */
+  readonly conflicts: readonly SeqConflict[];
   /** The batch held sequenced messages (new or not): the hub should hear where the client stands. */
   readonly needsAck: boolean;
   readonly duplicates: number;
@@ -128,16 +167,28 @@ export function receive(d0: ClientDialog, messages: readonly DialogMessage[]): R
   const syncs: number[] = [];
   const refusals: { replyTo: number; reason: string }[] = [];
   const acked: Outgoing[] = [];
+  const conflicts: SeqConflict[] = [];
+  let renumbered = false;
   let needsAck = false;
   let duplicates = 0;
   let gaps = 0;
   for (const m of messages) {
-    const a = applyAck(d, m.ack);
-    d = a.dialog;
-    acked.push(...a.acked);
+    if (m.ack > d.outSeq) {
+      // The hub's count includes another engine's messages: nothing of ours
+      // is acknowledged by it, and the hub now drops our numbers up to it as
+      // duplicates, so the pending messages take numbers after it.
+      conflicts.push({ outSeq: d.outSeq, lastReceived: m.ack });
+      const unacked = renumberAfter(d.unacked, m.ack);
+      d = { ...d, outSeq: m.ack + unacked.length, outAcked: m.ack, unacked };
+      renumbered = true;
+    } else {
+      const a = applyAck(d, m.ack);
+      d = a.dialog;
+      acked.push(...a.acked);
+    }
     if (m.seq === 0 || m.body.type === 'ack') continue;
     needsAck = true;
-    if (d.awaitingBase) d = { ...d, inSeq: m.seq - 1, awaitingBase: false };
+    if (d.awaitingBase) d = { ...d, inSeq: Math.max(d.inSeq, m.seq - 1), awaitingBase: false };
     if (m.seq <= d.inSeq) {
       duplicates += 1;
       continue;
@@ -172,21 +223,39 @@ export function receive(d0: ClientDialog, messages: readonly DialogMessage[]): R
       }
     }
   }
-  return { dialog: d, delivered, syncs, refusals, acked, needsAck, duplicates, gaps };
+  return { dialog: d, delivered, syncs, refusals, acked, resend: renumbered ? d.unacked : [], conflicts, needsAck, duplicates, gaps };
+}
+
+/**
+ * Pending messages numbered from `after + 1`, in order. Keep-alives are left
+ * out: they answered a link that is gone, or a Sync the resend acknowledges anyway.
+ */
+function renumberAfter(pending: readonly Outgoing[], after: number): Outgoing[] {
+  return pending.filter((m) => m.body.type !== 'null').map((m, i) => ({ ...m, seq: after + 1 + i }));
 }
 
 /**
  * Aligns the dialog with a login's `ok` (`lastReceived` = the hub's `inSeq`)
  * and returns the messages to resend, in order. Keep-alives are not resent
- * (they answered a link that is gone).
+ * (they answered a link that is gone). `conflict` is set when the hub counts
+ * more messages than this engine sent: then none is acknowledged and all are
+ * resent after the hub's count (see the theory above).
  */
 export function adoptLogin(
   d: ClientDialog,
   lastReceived: number,
-): { readonly dialog: ClientDialog; readonly resend: readonly DialogMessage[]; readonly acked: readonly Outgoing[] } {
-  const handled = d.synced ? d.unacked.filter((m) => m.seq <= lastReceived) : [];
-  const pending = (d.synced ? d.unacked.filter((m) => m.seq > lastReceived) : d.unacked).filter((m) => m.body.type !== 'null');
-  const unacked = pending.map((m, i) => ({ ...m, seq: lastReceived + 1 + i }));
+): {
+  readonly dialog: ClientDialog;
+  readonly resend: readonly DialogMessage[];
+  readonly acked: readonly Outgoing[];
+  readonly conflict: SeqConflict | null;
+} {
+  // Only a synced dialog has counts the hub's can be compared with; a fresh
+  // one is numbered after the hub's count whatever it is.
+  const conflict: SeqConflict | null = d.synced && lastReceived > d.outSeq ? { outSeq: d.outSeq, lastReceived } : null;
+  const trusted = d.synced && conflict === null;
+  const handled = trusted ? d.unacked.filter((m) => m.seq <= lastReceived) : [];
+  const unacked = renumberAfter(trusted ? d.unacked.filter((m) => m.seq > lastReceived) : d.unacked, lastReceived);
   const inSeq = d.synced ? d.inSeq : 0;
   const dialog: ClientDialog = {
     outSeq: lastReceived + unacked.length,
@@ -194,9 +263,11 @@ export function adoptLogin(
     unacked,
     inSeq,
     synced: true,
-    awaitingBase: !d.synced,
+    // Still unknown if no hub message came since the fresh login (the link
+    // may have died first); unknown again if another engine used the id.
+    awaitingBase: !d.synced || d.awaitingBase || conflict !== null,
   };
-  return { dialog, resend: unacked.map((m) => ({ seq: m.seq, ack: inSeq, body: m.body })), acked: handled };
+  return { dialog, resend: unacked.map((m) => ({ seq: m.seq, ack: inSeq, body: m.body })), acked: handled, conflict };
 }
 
 /** Dialog frames for `messages`, at most `max` messages each, in order. */

@@ -50,6 +50,7 @@ export {
   type Delivery,
   type Outgoing,
   type Received,
+  type SeqConflict,
 } from './dialog.js';
 export type { ClientFrame, ClientLink, ClientTransport, HubFrame } from './link.js';
 export { fromMemoryLink, memoryTransport, type MemoryLinkLike } from './memory-link.js';

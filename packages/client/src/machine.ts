@@ -213,23 +213,28 @@ export const clientMachine = setup({
       enqueue.assign({ dialog: adopted.dialog, pending: null, idDraws: 0, lastFailure: null });
       const refs = refsOf(adopted.acked);
       if (refs.length > 0) enqueue.emit({ type: 'acknowledged', refs, upTo: adopted.dialog.outAcked });
+      if (adopted.conflict !== null) enqueue.emit({ type: 'idConflict', clientId: context.clientId ?? 0, ...adopted.conflict });
       const frames = framesOf(context, adopted.resend);
       if (frames.length > 0) enqueue({ type: 'transmit', params: { frames } });
     }),
 
-    /** Hub dialog messages: drop duplicates, hand over in order, apply acks, answer Syncs with Null, ack. */
+    /**
+     * Hub dialog messages: drop duplicates, hand over in order, apply acks, answer Syncs with Null, ack.
+     * An ack beyond what this engine sent acknowledges nothing: `idConflict`, and the pending messages go again, renumbered.
+     */
     handleMessages: composite(({ context, enqueue }, params: { readonly messages: readonly DialogMessage[] }) => {
       const r = receive(context.dialog, params.messages);
       let dialog = r.dialog;
-      const replies: DialogMessage[] = [];
+      const replies: DialogMessage[] = r.resend.map((m) => ({ seq: m.seq, ack: dialog.inSeq, body: m.body }));
       for (const syncSeq of r.syncs) {
         const q = enqueueMessage(dialog, { type: 'null', replyTo: syncSeq }, null);
         dialog = q.dialog;
         replies.push(q.message);
       }
-      // Nulls carry the ack; otherwise a bare ack tells the hub where the engine stands.
+      // Resent messages and Nulls carry the ack; otherwise a bare ack tells the hub where the engine stands.
       if (replies.length === 0 && r.needsAck) replies.push(bareAck(dialog));
       enqueue.assign({ dialog });
+      for (const c of r.conflicts) enqueue.emit({ type: 'idConflict', clientId: context.clientId ?? 0, ...c });
       for (const d of r.delivered) enqueue.emit({ type: 'message', seq: d.seq, appType: d.appType, payload: d.payload, replyTo: d.replyTo });
       for (const f of r.refusals) enqueue.emit({ type: 'hubRefused', replyTo: f.replyTo, reason: f.reason });
       if (r.acked.length > 0) enqueue.emit({ type: 'acknowledged', refs: refsOf(r.acked), upTo: dialog.outAcked });

@@ -108,6 +108,14 @@ export type ClientEmitted =
   /** A `send` was not queued. */
   | { readonly type: 'sendRefused'; readonly ref: number; readonly reason: SendRefusal }
   /** The hub refused a client message (it was consumed, and acknowledged): e.g. `unknownAppType`. */
-  | { readonly type: 'hubRefused'; readonly replyTo: number; readonly reason: string };
+  | { readonly type: 'hubRefused'; readonly replyTo: number; readonly reason: string }
+  /**
+   * The hub counts `lastReceived` messages from this client id, more than this
+   * engine ever sent under it (`outSeq`): another engine used the id (the same
+   * credentials in two processes). Nothing was taken as acknowledged on that
+   * count; the pending messages are resent after it. The application decides
+   * whether to stop one of the two.
+   */
+  | { readonly type: 'idConflict'; readonly clientId: number; readonly outSeq: number; readonly lastReceived: number };
 
 export type ClientEmittedType = ClientEmitted['type'];

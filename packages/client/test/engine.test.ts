@@ -196,6 +196,108 @@ describe('transport loss → backoff → resume', () => {
   });
 });
 
+describe('a fresh engine whose first link dies early', () => {
+  it('still finds the hub stream after the re-login: every hub message once, in order', async () => {
+    const { clock, hub } = world();
+    const secret = hub.registerDirect(7, 1);
+    const first = await online(clock, hub, 7, {}, { clientId: 7, secret });
+    hub.sendApp(7, 'chat', 'h1');
+    await clock.advance(100);
+    expect(first.messages()).toEqual(['h1']); // …and acknowledged: the hub's outbox is empty
+    first.actor.stop(); // the process dies
+    hub.lastLink.lose();
+    await clock.advance(100);
+
+    // A new process with the stored credentials: its login is answered ok, and nothing follows
+    // (the hub has nothing unacknowledged) before the link is lost.
+    const second = startEngine(clock, hub.transport, { clientId: 7, secret });
+    await clock.until(() => second.isOnline(), 60_000);
+    await clock.advance(100);
+    expect(hub.lastLink.received.filter((f) => f.kind === 'dialog')).toEqual([]);
+    hub.lastLink.lose();
+    await clock.until(() => second.of('relogon').length > 0, 120_000);
+    expect(second.of('relogon')).toEqual([{ type: 'relogon', result: 'ok', reason: null }]);
+
+    hub.sendApp(7, 'chat', 'h2');
+    hub.sendApp(7, 'chat', 'h3');
+    await clock.advance(100);
+    expect(second.messages()).toEqual(['h2', 'h3']);
+    expect(second.of('message').map((m) => m.seq)).toEqual([2, 3]);
+    // The hub's Syncs resend nothing it already has.
+    await clock.advance(60_000);
+    expect(second.messages()).toEqual(['h2', 'h3']);
+    expect(hub.state.online.has(7)).toBe(true);
+    expect(second.of('idConflict')).toEqual([]);
+  });
+});
+
+describe('two engines sharing a client id (the same credentials in two processes)', () => {
+  // A long backoff leaves the other engine time to come and go while the first is away.
+  const slow: EngineOptions = { settings: { backoffBaseMs: 20_000, backoffCapMs: 20_000 } };
+
+  it('an answer counting messages this engine never sent acknowledges none of its own: they are resent', async () => {
+    const { clock, hub } = world();
+    const secret = hub.registerDirect(7, 1);
+    const a = await online(clock, hub, 7, slow, { clientId: 7, secret });
+    a.send('chat', 'a1');
+    await clock.advance(100);
+    hub.lastLink.blockUp = true;
+    const a2 = a.send('chat', 'a2'); // these never reach the hub…
+    const a3 = a.send('chat', 'a3');
+    await clock.advance(100);
+    hub.lastLink.lose(); // …and the link dies
+    await clock.until(() => a.snapshot().matches('backoff'), 1_000);
+
+    // Meanwhile the other process logs in with the same credentials, talks, and leaves.
+    const b = startEngine(clock, hub.transport, { clientId: 7, secret });
+    for (const t of ['b1', 'b2', 'b3', 'b4']) b.send('chat', t);
+    await clock.until(() => b.isOnline(), 5_000);
+    await clock.advance(100);
+    b.actor.send({ type: 'stop' });
+    await clock.advance(100);
+    expect(hub.delivered.map((d) => d.text)).toEqual(['a1', 'b1', 'b2', 'b3', 'b4']);
+    expect(hub.state.clients.get(7)?.dialog?.inSeq).toBe(6); // b's Close took seq 6
+
+    // The first engine comes back: the hub has handled 6 messages, it sent 3.
+    await clock.until(() => a.of('relogon').length > 0, 60_000);
+    await clock.advance(100);
+    expect(hub.delivered.map((d) => d.text)).toEqual(['a1', 'b1', 'b2', 'b3', 'b4', 'a2', 'a3']);
+    expect(hub.delivered.map((d) => d.seq)).toEqual([1, 2, 3, 4, 5, 7, 8]);
+    expect(a.of('idConflict')).toEqual([{ type: 'idConflict', clientId: 7, outSeq: 3, lastReceived: 6 }]);
+    expect(a.of('acknowledged').flatMap((e) => e.refs)).toEqual([1, a2, a3]);
+    expect(a.snapshot().context.dialog.unacked).toEqual([]);
+  });
+
+  it('after such an answer the hub stream is taken from where the hub resumes it: no stall on what the other engine acknowledged', async () => {
+    const { clock, hub } = world();
+    const secret = hub.registerDirect(7, 1);
+    const a = await online(clock, hub, 7, slow, { clientId: 7, secret });
+    hub.sendApp(7, 'chat', 'h1');
+    await clock.advance(100);
+    hub.lastLink.lose();
+    await clock.until(() => a.snapshot().matches('backoff'), 1_000);
+
+    // The other process logs in, receives h2 and acknowledges it, and leaves (its Close takes seq 1).
+    const b = startEngine(clock, hub.transport, { clientId: 7, secret });
+    await clock.until(() => b.isOnline(), 5_000);
+    hub.sendApp(7, 'chat', 'h2');
+    await clock.advance(100);
+    expect(b.messages()).toEqual(['h2']);
+    b.actor.send({ type: 'stop' });
+    await clock.advance(100);
+    hub.sendApp(7, 'chat', 'h3'); // kept for the client: its outbox is [h3]
+
+    await clock.until(() => a.of('relogon').length > 0, 60_000);
+    await clock.advance(100);
+    hub.sendApp(7, 'chat', 'h4');
+    await clock.advance(100);
+    expect(a.messages()).toEqual(['h1', 'h3', 'h4']);
+    expect(a.of('message').map((m) => m.seq)).toEqual([1, 3, 4]);
+    expect(a.of('idConflict')).toEqual([{ type: 'idConflict', clientId: 7, outSeq: 0, lastReceived: 1 }]);
+    expect(hub.state.sessions.get(hub.state.online.get(7)!)?.dialog.outbox).toEqual([]);
+  });
+});
+
 describe('terminal reasons stop the engine and never reconnect', () => {
   it('pushedOut: two engines with one client id under replaceOld do not ping-pong', async () => {
     const { clock, hub } = world('replaceOld');

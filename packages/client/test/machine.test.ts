@@ -336,6 +336,38 @@ describe('online', () => {
     expect(next.context.dialog).toMatchObject({ outSeq: 2, outAcked: 1 });
   });
 
+  it('an ack beyond what this engine sent acknowledges nothing: idConflict, and the pending message is resent after it', () => {
+    const payload = new Uint8Array([9]);
+    let [s] = step(toOnline(), { type: 'send', appType: 'chat', payload, ref: 41 });
+    let actions: unknown[];
+    [s, actions] = step(s, { type: 'messagesReceived', messages: [msg(0, 9, { type: 'ack' })] });
+    expect(actions.filter((a) => 'emit' in (a as object) || 'type' in (a as object))).toEqual([
+      { emit: { type: 'idConflict', clientId: 7, outSeq: 1, lastReceived: 9 } },
+      { type: 'transmit', params: { frames: [{ kind: 'dialog', clientId: 7, messages: [msg(10, 0, { type: 'app', appType: 'chat', payload, replyTo: 0 })] }] } },
+    ]);
+    expect(s.context.dialog).toMatchObject({ outSeq: 10, outAcked: 9, unacked: [{ seq: 10, ref: 41 }] });
+    [s, actions] = step(s, { type: 'messagesReceived', messages: [msg(0, 10, { type: 'ack' })] });
+    expect(actions).toContainEqual({ emit: { type: 'acknowledged', refs: [41], upTo: 10 } });
+  });
+
+  it('a re-login answered with a lastReceived beyond what this engine sent: nothing acknowledged, all resent after it', () => {
+    const payload = new Uint8Array([1]);
+    let s = toOnline();
+    [s] = step(s, { type: 'send', appType: 'chat', payload, ref: 1 });
+    [s] = step(s, { type: 'linkLost', cause: 'reset' });
+    [s] = step(s, after('backoff', 'backoff'));
+    [s] = step(s, done('connect', { linkId: 2 }));
+    [s] = step(s, done('credentials', { kind: 'login', clientId: 7, secret: 's' }));
+    const [next, actions] = step(s, { type: 'answerReceived', requestId: 2, answer: okAnswer({ lastReceived: 5, lastSent: 0 }) });
+    expect(actions.filter((a) => 'emit' in (a as object) || 'type' in (a as object))).toEqual([
+      { emit: { type: 'idConflict', clientId: 7, outSeq: 1, lastReceived: 5 } },
+      { type: 'transmit', params: { frames: [{ kind: 'dialog', clientId: 7, messages: [msg(6, 0, { type: 'app', appType: 'chat', payload, replyTo: 0 })] }] } },
+      { emit: { type: 'online', clientId: 7, relogon: true } },
+      { emit: { type: 'relogon', result: 'ok', reason: null } },
+    ]);
+    expect(next.context.dialog).toMatchObject({ outSeq: 6, outAcked: 5, unacked: [{ seq: 6, ref: 1 }] });
+  });
+
   it('heartbeat: a keep-alive after heartbeatIntervalMs of hub silence; heartbeatTimeout stops for good', () => {
     let [s, actions] = step(toOnline(), after('heartbeat', 'attached.online.live.quiet'));
     expect(actions).toContainEqual({ type: 'transmit', params: { frames: [{ kind: 'dialog', clientId: 7, messages: [msg(1, 0, { type: 'null', replyTo: 0 })] }] } });
