@@ -1,0 +1,408 @@
+/**
+ * Theory of operation: a client's side of the FTP mailbox — what the client
+ * engine (@dialoghub/client) drives instead of a socket.
+ *
+ * `FtpClientTransport.connect()` opens a link: it draws a random 64-bit
+ * session id (a new one per link, registered or not), so the link's files
+ * are `c2h/<session>.<gen>.dhm` (written here only) and `h2c/<session>.dhm`
+ * (written by the hub only). Nothing moves between polls: `send` appends a
+ * frame to the link's stream in memory and resolves (the mailbox has taken
+ * it); `poll()` — by hand, or every `pollIntervalMs` — does the I/O for every
+ * link of the transport, over one control connection:
+ *
+ * 1. download the hub file; if its generation is new, hand the frames not
+ *    read yet to the listeners, in order (a close frame ends the link with
+ *    its reason); a new hub epoch (a restarted hub rewrote the file) restarts
+ *    the count at the file's base;
+ * 2. upload the link's own stream if it changed (new frames, frames read,
+ *    the end), as a new generation: temporary name, size check, rename; then
+ *    remove the superseded generation. A failed upload is retried at the next
+ *    poll with everything since.
+ *
+ * The link ends exactly once (`onClose`, after every frame): the hub's close
+ * frame (`closedByHub`), this side's `close()` (`closedByClient`: the stream
+ * is marked ended and uploaded at the next poll, so the hub hears
+ * `connectionClosed` after every frame sent before), or the loss of the hub
+ * file it had been reading (`mailboxGone`) or a file it refuses (`badFile`).
+ * It keeps no protocol state: sequence numbers, acks, reconnects are the
+ * engine's.
+ */
+import type { CloseReason, CodecLimits } from '@dialoghub/core';
+import { systemClock, type Clock } from '@dialoghub/runtime';
+import { FtpConnection, describeError, replyCode } from './ftp-connection.js';
+import { DHMB_FORMAT, NO_EPOCH, type MailboxFormat } from './format.js';
+import { fitFrames, isClientFrame, isHubFrame, type ClientFrame, type HubFrame } from './frames.js';
+import { joinRemote, randomHex64 } from './ftp-transport.js';
+import { MailboxPaths, sessionId, type SessionId } from './names.js';
+import { DEFAULTS, resolveLimits, resolveServer, type FtpClientOptions, type TickReport } from './options.js';
+import { checkRemoteDir } from './names.js';
+import { StreamWriter } from './stream-writer.js';
+
+/**
+ * Why a link ended: `closedByHub` (a close frame arrived; the reason says
+ * whether to reconnect), `closedByClient` (this side's `close()`), or a loss —
+ * `mailboxGone` (the hub file it was reading disappeared), `badFile: …`
+ * (the hub wrote something this side refuses), `transportClosed`.
+ */
+export type FtpLinkCause = 'closedByHub' | 'closedByClient' | 'mailboxGone' | 'transportClosed' | (string & {});
+
+/**
+ * The client side of one link, whatever carries it: the shape of
+ * `@dialoghub/client`'s `ClientLink` (and adapter-tcp's), declared here so
+ * this package does not depend on the engine.
+ */
+export interface ClientLink {
+  /** Sends a request or dialog messages; resolves once the mailbox holds them. Rejects once the link has ended. */
+  send(frame: ClientFrame): Promise<void>;
+  /** Every frame the hub sends, in order; the first listener also gets those that arrived before it. */
+  onFrame(listener: (frame: HubFrame) => void): () => void;
+  /** Called once when the link ends, after every frame; at once if it has ended. */
+  onClose(listener: (reason: CloseReason | null, cause: FtpLinkCause) => void): () => void;
+  /** Ends the link from this side; what was sent before still reaches the hub. Idempotent. */
+  close(): void;
+}
+
+/** Opens links to one hub: the shape of `@dialoghub/client`'s `ClientTransport`. */
+export interface ClientTransport {
+  connect(): Promise<ClientLink>;
+}
+
+class ReportBuilder {
+  downloaded = 0;
+  uploaded = 0;
+  deleted = 0;
+  failed = 0;
+  delivered = 0;
+  readonly errors: string[] = [];
+
+  constructor(readonly tick: number) {}
+
+  fail(what: string, error: unknown): void {
+    this.failed++;
+    this.errors.push(`${what}: ${describeError(error)}`);
+  }
+
+  build(links: number): TickReport {
+    const { tick, downloaded, uploaded, deleted, failed, delivered, errors } = this;
+    return Object.freeze({ tick, listed: 0, downloaded, uploaded, deleted, failed, delivered, links, errors: Object.freeze([...errors]) });
+  }
+}
+
+/**
+ * One link over the FTP mailbox. Get one with `FtpClientTransport.connect()`.
+ */
+export class FtpClientLink implements ClientLink {
+  private readonly frameListeners = new Set<(frame: HubFrame) => void>();
+  private readonly closeListeners = new Set<(reason: CloseReason | null, cause: FtpLinkCause) => void>();
+  private backlog: HubFrame[] | null = [];
+  private end: { readonly reason: CloseReason | null; readonly cause: FtpLinkCause } | null = null;
+  /** @internal */ readonly out: StreamWriter;
+  /** @internal Hub frames read. */ consumed = 0;
+  /** @internal The epoch of the hub file being read. */ epoch = NO_EPOCH;
+  /** @internal Highest hub-file generation read in this epoch. */ seenGeneration = 0;
+  /** @internal The hub file was seen at least once. */ hubFileSeen = false;
+  /** @internal Generations of our own file replaced by a newer one, to remove. */ readonly superseded = new Set<number>();
+  /** @internal Generations whose upload failed (the file or its temporary may exist), to remove. */ readonly failedAttempts = new Set<number>();
+  /** @internal Nothing is left to upload or remove: the transport forgets the link. */ done = false;
+
+  /** @internal Created by `FtpClientTransport.connect()`. */
+  constructor(
+    /** This link's session id (its file names). */
+    readonly session: SessionId,
+    private readonly owner: FtpClientTransport,
+    private readonly limits: Readonly<CodecLimits>,
+    private readonly maxFileBytes: number,
+  ) {
+    this.out = new StreamWriter('clientToHub', session, NO_EPOCH);
+  }
+
+  /** True until the link ends (either side). */
+  get open(): boolean {
+    return this.end === null;
+  }
+
+  /** How the link ended, or null while it is open. */
+  get ended(): { readonly reason: CloseReason | null; readonly cause: FtpLinkCause } | null {
+    return this.end;
+  }
+
+  send(frame: ClientFrame): Promise<void> {
+    if (this.end !== null) return Promise.reject(new Error(`the link has ended (${this.end.cause})`));
+    if (typeof frame !== 'object' || frame === null || !isClientFrame(frame)) {
+      return Promise.reject(new TypeError(`a client may send only request and dialog frames, got ${JSON.stringify((frame as { kind?: unknown } | null)?.kind)}`));
+    }
+    try {
+      const frames = fitFrames(frame, this.limits);
+      const adding = frames.reduce((n, f) => n + f.bytes, 0);
+      if (this.out.heldBytes + adding > this.maxFileBytes) {
+        return Promise.reject(new RangeError(`the mailbox holds ${this.out.heldBytes} bytes the hub has not read; ${adding} more would exceed maxFileBytes (${this.maxFileBytes})`));
+      }
+      this.out.append(frames);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  onFrame(listener: (frame: HubFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    const waiting = this.backlog;
+    if (waiting !== null) {
+      this.backlog = null;
+      for (const frame of waiting) listener(frame);
+    }
+    return () => this.frameListeners.delete(listener);
+  }
+
+  onClose(listener: (reason: CloseReason | null, cause: FtpLinkCause) => void): () => void {
+    if (this.end !== null) {
+      listener(this.end.reason, this.end.cause);
+      return () => {};
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  close(): void {
+    this.finish(null, 'closedByClient');
+  }
+
+  /**
+   * Stops here without telling the hub anything more — the mailbox version
+   * of a machine that was switched off. For tests of a client that vanished.
+   */
+  abandon(): void {
+    this.finish(null, 'abandoned', false);
+  }
+
+  /** Polls this link alone (the transport's `poll()` polls every link). */
+  poll(): Promise<TickReport> {
+    return this.owner.poll([this]);
+  }
+
+  /** @internal A hub frame, in order. */
+  deliver(frame: HubFrame): void {
+    if (this.backlog !== null) {
+      this.backlog.push(frame);
+      return;
+    }
+    for (const listener of [...this.frameListeners]) listener(frame);
+  }
+
+  /** @internal Ends the link once; unless `tell` is false, the stream is marked ended for the hub. */
+  finish(reason: CloseReason | null, cause: FtpLinkCause, tell = true): void {
+    if (this.end !== null) return;
+    this.end = { reason, cause };
+    if (!tell) this.done = true;
+    else if (this.out.generation > 0 || this.out.last > 0) this.out.end();
+    else this.done = true;
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const listener of listeners) listener(reason, cause);
+  }
+}
+
+/**
+ * A client's FTP mailbox transport: opens links (sessions) to one hub's
+ * mailbox and polls them. Give it to the client engine as its transport:
+ *
+ * ```ts
+ * const transport = new FtpClientTransport({ server: { host, port, tls: { ca } }, remoteDir: 'hub/dlg', pollIntervalMs: 30_000 });
+ * const client = await connect({ transport, getCredentials, onRegistered, heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 720_000 });
+ * ```
+ */
+export class FtpClientTransport implements ClientTransport {
+  private readonly conn: FtpConnection;
+  private paths: MailboxPaths | null = null;
+  private readonly remoteDir: string;
+  private readonly limits: Readonly<CodecLimits>;
+  private readonly maxFileBytes: number;
+  private readonly format: MailboxFormat;
+  private readonly clock: Clock;
+  private readonly random: () => string;
+  private readonly pollIntervalMs: number | null;
+  private readonly onPoll: (report: TickReport) => void;
+  private readonly linkSet = new Set<FtpClientLink>();
+  private polling: Promise<unknown> = Promise.resolve();
+  private polls = 0;
+  private cancelTimer: (() => void) | undefined;
+  private closed = false;
+
+  /** @throws RangeError / TypeError for an invalid option. */
+  constructor(options: FtpClientOptions = {}) {
+    this.remoteDir = checkRemoteDir(options.remoteDir ?? DEFAULTS.remoteDir);
+    this.limits = resolveLimits(options.codecLimits);
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULTS.maxFileBytes;
+    if (!Number.isFinite(this.maxFileBytes) || this.maxFileBytes <= 0) throw new RangeError(`maxFileBytes must be a positive number, got ${this.maxFileBytes}`);
+    this.format = options.format ?? DHMB_FORMAT;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.randomHex64 ?? randomHex64;
+    this.pollIntervalMs = options.pollIntervalMs ?? null;
+    if (this.pollIntervalMs !== null && !(Number.isFinite(this.pollIntervalMs) && this.pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be a positive number');
+    this.onPoll = options.onPoll ?? (() => {});
+    this.conn = new FtpConnection(resolveServer(options.server), (home) => {
+      this.paths = new MailboxPaths(joinRemote(home, this.remoteDir));
+    });
+    this.arm();
+  }
+
+  /** The links this transport still looks after (open, or with a last upload to make). */
+  get links(): readonly FtpClientLink[] {
+    return [...this.linkSet];
+  }
+
+  /**
+   * Opens a link: a new session with a random id. Checks that the server is
+   * reachable and the mailbox exists (one round trip); rejects when it is not.
+   */
+  async connect(): Promise<FtpClientLink> {
+    if (this.closed) throw new Error('the FTP client transport is closed');
+    this.conn.beginRound();
+    await this.conn.run(async () => undefined);
+    const paths = this.paths;
+    if (paths === null) throw new Error('not connected');
+    await this.conn.ensureDir(paths.dir('clientToHub'));
+    const link = new FtpClientLink(sessionId(this.random()), this, this.limits, this.maxFileBytes);
+    this.linkSet.add(link);
+    return link;
+  }
+
+  /**
+   * Polls now (after any poll in progress): for each link, read the hub file
+   * and upload the link's own stream if it changed. Never rejects: failures
+   * are counted in the report and retried at the next poll.
+   */
+  poll(only?: readonly FtpClientLink[]): Promise<TickReport> {
+    const run = this.polling.then(() => this.runPoll(only));
+    this.polling = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Stops polling and closes the connection. Links still open end
+   * (`transportClosed`) without a last upload. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelTimer?.();
+    await this.polling;
+    for (const link of this.linkSet) link.finish(null, 'transportClosed', false);
+    this.linkSet.clear();
+    await this.conn.close();
+  }
+
+  private arm(): void {
+    if (this.pollIntervalMs === null || this.closed) return;
+    this.cancelTimer = this.clock.setTimer(this.clock.now() + this.pollIntervalMs, () => {
+      this.cancelTimer = undefined;
+      void this.poll().then(() => this.arm());
+    });
+  }
+
+  private async runPoll(only: readonly FtpClientLink[] | undefined): Promise<TickReport> {
+    const report = new ReportBuilder(++this.polls);
+    if (this.closed) return report.build(0);
+    this.conn.beginRound();
+    const links = (only ?? [...this.linkSet]).filter((l) => this.linkSet.has(l)).sort((a, b) => (a.session < b.session ? -1 : 1));
+    for (const link of links) {
+      if (link.open) await this.read(link, report);
+      await this.write(link, report);
+      if (link.done) this.linkSet.delete(link);
+    }
+    const built = report.build(this.linkSet.size);
+    this.onPoll(built);
+    return built;
+  }
+
+  private async read(link: FtpClientLink, report: ReportBuilder): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      await this.conn.run(async () => undefined);
+      const paths = this.paths;
+      if (paths === null) throw new Error('not connected');
+      bytes = await this.conn.download(paths.hubFile(link.session), this.maxFileBytes);
+    } catch (error) {
+      if (replyCode(error) === 550) {
+        // No hub file: not answered yet — or, once one was read, removed by the hub.
+        if (link.hubFileSeen) link.finish(null, 'mailboxGone');
+        return;
+      }
+      report.fail(`download ${link.session}`, error);
+      return;
+    }
+    report.downloaded++;
+    const decoded = this.format.decode(bytes, this.limits, this.maxFileBytes);
+    if (!decoded.ok || decoded.value.direction !== 'hubToClient' || decoded.value.session !== link.session) {
+      link.finish(null, `badFile: ${decoded.ok ? 'the header does not match the file name' : `${decoded.error.code}: ${decoded.error.message}`}`);
+      return;
+    }
+    const file = decoded.value;
+    link.hubFileSeen = true;
+    if (file.epoch !== link.epoch) {
+      // A hub we have not read from before (the first, or a restarted one): its stream starts here.
+      link.epoch = file.epoch;
+      link.consumed = file.base;
+      link.seenGeneration = 0;
+    }
+    if (file.generation <= link.seenGeneration) return;
+    link.seenGeneration = file.generation;
+    link.out.trim(file.peerAck);
+    if (file.base > link.consumed) {
+      link.finish(null, `badFile: frames ${link.consumed + 1}…${file.base} were trimmed before this side read them`);
+      return;
+    }
+    for (const frame of file.frames.slice(link.consumed - file.base)) {
+      if (!isHubFrame(frame)) {
+        link.finish(null, `badFile: the hub may not send ${frame.kind} frames`);
+        return;
+      }
+      link.consumed++;
+      report.delivered++;
+      link.deliver(frame);
+      if (frame.kind === 'close') {
+        link.out.consumedUpTo(link.consumed, link.epoch);
+        link.finish(frame.reason, 'closedByHub');
+        return;
+      }
+    }
+    link.out.consumedUpTo(link.consumed, link.epoch);
+  }
+
+  private async write(link: FtpClientLink, report: ReportBuilder): Promise<void> {
+    const paths = this.paths;
+    if (paths === null) return;
+    if (link.out.dirty && !(link.out.generation === 0 && link.out.last === 0)) {
+      const previous = link.out.generation;
+      const snapshot = link.out.snapshot(link.epoch);
+      const generation = snapshot.file.generation;
+      try {
+        const bytes = this.format.encode(snapshot.file);
+        await this.conn.uploadAtomic(paths.clientFile(link.session, generation, true), paths.clientFile(link.session, generation), bytes);
+      } catch (error) {
+        // The rename may have happened before the failure: that generation is removed once a newer one is in place.
+        link.failedAttempts.add(generation);
+        report.fail(`upload ${link.session}.${generation}`, error);
+        return;
+      }
+      link.out.uploaded(snapshot);
+      if (previous > 0) link.superseded.add(previous);
+      report.uploaded++;
+    }
+    if (link.out.generation > 0) {
+      for (const g of [...link.superseded, ...link.failedAttempts].sort((a, b) => a - b)) {
+        try {
+          await this.conn.remove(paths.clientFile(link.session, g));
+          if (link.failedAttempts.has(g)) await this.conn.remove(paths.clientFile(link.session, g, true));
+          link.superseded.delete(g);
+          link.failedAttempts.delete(g);
+          report.deleted++;
+        } catch (error) {
+          report.fail(`remove ${link.session}.${g}`, error);
+          return;
+        }
+      }
+    }
+    if (!link.open && !link.out.dirty && link.superseded.size === 0 && link.failedAttempts.size === 0) link.done = true;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Theory of operation: one FTP control connection (basic-ftp `Client`) and
+ * the few file operations the mailbox needs, run one at a time.
+ *
+ * - **Serial**: basic-ftp runs one task per client; every operation here
+ *   waits for the previous one (a promise chain), so callers may fire them
+ *   without coordinating.
+ * - **Lazy, self-healing**: the connection opens (and logs in, with `AUTH
+ *   TLS` for FTPS) at the first operation, and again after it broke. An error
+ *   that is not an FTP reply (reset, timeout, closed socket) closes the
+ *   client; the next operation reconnects. An FTP reply error (550 no such
+ *   file, 553 permission denied, 452/552 disk full) leaves it open.
+ * - **Rounds**: a tick runs its operations in one round (`beginRound`). When
+ *   connecting fails within a round, the round's later operations fail at once
+ *   with the same error instead of each waiting for its own connect attempt.
+ * - **Atomic upload**: `STOR` to the temporary name, `SIZE` must equal what
+ *   was sent, then `RNFR`/`RNTO` onto the final name (which replaces it).
+ *   A reader therefore never sees a partial file under a final name.
+ */
+import { Client, FTPError } from 'basic-ftp';
+import { Readable, Writable } from 'node:stream';
+import type { ResolvedServer } from './options.js';
+
+/** A listing entry: name and size. */
+export interface ListedFile {
+  readonly name: string;
+  readonly size: number;
+}
+
+/** True when `error` is an FTP reply (the connection itself is fine). */
+export function isFtpReply(error: unknown): error is FTPError {
+  return error instanceof FTPError;
+}
+
+/** The FTP reply code of `error`, if it is one. */
+export function replyCode(error: unknown): number | undefined {
+  return isFtpReply(error) ? error.code : undefined;
+}
+
+/** A short description of an error for reports and logs. */
+export function describeError(error: unknown): string {
+  if (isFtpReply(error)) return `${error.code} ${error.message.replace(/^\d{3}\s*/, '')}`;
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === undefined ? error.message : `${code}: ${error.message}`;
+  }
+  return String(error);
+}
+
+export class FtpConnection {
+  private client: Client | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private roundFailure: Error | null = null;
+  private closed = false;
+  private home: string | null = null;
+  /** Directories made sure of since the last connect. */
+  private readonly ensured = new Set<string>();
+
+  constructor(
+    private readonly server: ResolvedServer,
+    /** Called after each (re)connect with the login directory. */
+    private readonly onConnect: (home: string) => void = () => {},
+    private readonly onDisconnect: (why: string) => void = () => {},
+  ) {}
+
+  /** The login directory (`PWD` after login), once connected. */
+  get loginDir(): string | null {
+    return this.home;
+  }
+
+  /** True while a control connection is open. */
+  get connected(): boolean {
+    return this.client !== null && !this.client.closed;
+  }
+
+  /** Starts a round: a connect failure from now on fails the rest of the round at once. */
+  beginRound(): void {
+    this.roundFailure = null;
+  }
+
+  /** Runs `op` on the connected client, after every operation queued before it. */
+  run<T>(op: (client: Client) => Promise<T>): Promise<T> {
+    const next = this.chain.then(async () => {
+      const client = await this.connectedClient();
+      try {
+        return await op(client);
+      } catch (error) {
+        if (!isFtpReply(error)) this.drop(describeError(error));
+        throw error;
+      }
+    });
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  /** Closes the control connection; later operations reject. */
+  close(): Promise<void> {
+    this.closed = true;
+    const done = this.chain.then(() => this.drop('closed'));
+    this.chain = done;
+    return done;
+  }
+
+  /** Makes sure `dir` exists (`MKD` each missing segment), once per connection. */
+  ensureDir(dir: string): Promise<void> {
+    return this.run(async (c) => {
+      if (this.ensured.has(dir)) return;
+      const back = await c.pwd();
+      await c.ensureDir(dir);
+      await c.cd(back);
+      this.ensured.add(dir);
+    });
+  }
+
+  /** The names and sizes of the plain files in `dir`. */
+  list(dir: string): Promise<ListedFile[]> {
+    return this.run(async (c) => (await c.list(dir)).filter((f) => f.isFile).map((f) => ({ name: f.name, size: f.size })));
+  }
+
+  /**
+   * Downloads `path` whole. Rejects with a `RangeError` when it holds more
+   * than `maxBytes` (what arrives beyond is discarded, never buffered).
+   */
+  download(path: string, maxBytes: number): Promise<Uint8Array> {
+    return this.run(async (c) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          size += chunk.length;
+          if (size <= maxBytes) chunks.push(chunk);
+          callback();
+        },
+      });
+      await c.downloadTo(sink, path);
+      if (size > maxBytes) throw new RangeError(`${path}: ${size} bytes exceeds the limit of ${maxBytes}`);
+      return new Uint8Array(Buffer.concat(chunks, size));
+    });
+  }
+
+  /**
+   * Uploads `bytes` to `temporary`, checks its size on the server, and renames
+   * it onto `final` (replacing what was there). Rejects if any step fails; the
+   * final name then still holds what it held before.
+   */
+  uploadAtomic(temporary: string, final: string, bytes: Uint8Array): Promise<void> {
+    return this.run(async (c) => {
+      await c.uploadFrom(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), temporary);
+      const size = await c.size(temporary);
+      if (size !== bytes.length) throw new Error(`upload check failed for ${temporary}: the server holds ${size} bytes, ${bytes.length} were sent`);
+      await c.rename(temporary, final);
+    });
+  }
+
+  /** Removes `path`; a file that is already gone (550) counts as removed. */
+  remove(path: string): Promise<void> {
+    return this.run(async (c) => {
+      try {
+        await c.remove(path);
+      } catch (error) {
+        if (replyCode(error) !== 550) throw error;
+      }
+    });
+  }
+
+  private async connectedClient(): Promise<Client> {
+    if (this.closed) throw new Error('the FTP connection is closed');
+    if (this.client !== null && !this.client.closed) return this.client;
+    if (this.roundFailure !== null) throw this.roundFailure;
+    this.client = null;
+    const s = this.server;
+    const client = new Client(s.timeoutMs);
+    try {
+      await client.access({
+        host: s.host,
+        port: s.port,
+        user: s.user,
+        password: s.password,
+        secure: s.tls !== null,
+        ...(s.tls === null ? {} : { secureOptions: s.tls }),
+      });
+      this.home = await client.pwd();
+    } catch (error) {
+      client.close();
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.roundFailure = failure;
+      throw failure;
+    }
+    this.client = client;
+    this.ensured.clear();
+    this.onConnect(this.home);
+    return client;
+  }
+
+  private drop(why: string): void {
+    if (this.client === null) return;
+    this.client.close();
+    this.client = null;
+    this.onDisconnect(why);
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * FTP servers for the tests, on 127.0.0.1 only, each with a throwaway root
+ * directory removed afterwards:
+ *
+ * - `startFtpSrv`: ftp-srv in this process (TCP_NODELAY set on each command
+ *   socket at login, toolchain.md), optionally with explicit TLS and with a
+ *   file system whose writes and renames can be made to fail on demand
+ *   (permission denied, disk full) or held in flight;
+ * - `startVsftpd`: Debian's vsftpd started from a throwaway config in the
+ *   foreground, stopped by its PID. When it cannot start, `vsftpdUnavailable()`
+ *   says why, so the caller can skip loudly.
+ *
+ * Both can be stopped and started again on the same port and root (a server
+ * restart in the middle of a scenario).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileSystem, FtpSrv, type FtpConnection as SrvConnection } from 'ftp-srv';
+import type { FtpServerOptions } from '../src/index.js';
+
+/** A running (or stopped) test server. */
+export interface TestServer {
+  readonly name: string;
+  /** The options a transport needs to reach it (user, port, TLS trust). */
+  readonly options: FtpServerOptions;
+  /** The directory on disk the server serves (the mailbox lives under `mailboxDir`). */
+  readonly diskRoot: string;
+  /** The mailbox directory as the transports name it. */
+  readonly mailboxDir: string;
+  /** Stops the server (connections drop). Start it again with `restart`. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and root. */
+  restart(): Promise<void>;
+  /** Stops it for good and removes the root directory. */
+  dispose(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (bound once, released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- certificates -------------------------------------------------------------------
+
+export interface TestCertificate {
+  readonly key: string;
+  readonly cert: string;
+}
+
+let cached: TestCertificate | null = null;
+
+/** True when the `openssl` binary is on the PATH. */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A self-signed P-256 certificate for localhost and 127.0.0.1, valid one day, made once per test file. */
+export function testCertificate(): TestCertificate {
+  if (cached !== null) return cached;
+  const dir = mkdtempSync(join(tmpdir(), 'dialoghub-ftp-cert-'));
+  try {
+    const keyPath = join(dir, 'key.pem');
+    const certPath = join(dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath],
+      { stdio: 'ignore' },
+    );
+    cached = { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };
+    return cached;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- ftp-srv --------------------------------------------------------------------------
+
+/** What the fault-injecting file system does with a write or rename whose path matches. */
+export interface Faults {
+  /** Writes (STOR) to a path for which this returns an FTP reply code fail with it (550 permission denied, 552 disk full). */
+  failWrite?: (path: string) => number | null;
+  /** Renames whose target matches fail with the code returned. */
+  failRename?: (path: string) => number | null;
+  /** Called when a write starts; return a promise to hold the transfer in flight until it settles. */
+  onWrite?: (path: string) => Promise<void> | void;
+}
+
+const silentLog = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  fatal() {},
+  child() {
+    return silentLog;
+  },
+};
+
+class FaultyFileSystem extends FileSystem {
+  constructor(
+    connection: SrvConnection,
+    root: string,
+    private readonly faults: Faults,
+  ) {
+    super(connection, { root, cwd: '/' });
+  }
+
+  override write(fileName: string, options?: { append?: boolean; start?: unknown }): unknown {
+    const code = this.faults.failWrite?.(fileName) ?? null;
+    if (code !== null) throw Object.assign(new Error(code === 552 ? 'disk full (injected)' : 'permission denied (injected)'), { code });
+    const held = this.faults.onWrite?.(fileName);
+    if (held === undefined) return super.write(fileName, options);
+    return held.then(() => super.write(fileName, options));
+  }
+
+  override rename(from: string, to: string): Promise<unknown> {
+    const code = this.faults.failRename?.(to) ?? null;
+    if (code !== null) return Promise.reject(Object.assign(new Error('permission denied (injected)'), { code }));
+    return super.rename(from, to);
+  }
+}
+
+export interface FtpSrvOptions {
+  readonly tls?: boolean;
+  readonly faults?: Faults;
+}
+
+/** ftp-srv in this process on 127.0.0.1, anonymous, rooted in a fresh temp dir. */
+export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServer> {
+  const diskRoot = mkdtempSync(join(tmpdir(), 'dialoghub-ftpsrv-'));
+  const port = await freePort();
+  const faults = options.faults ?? {};
+  const cert = options.tls === true ? testCertificate() : null;
+  let server: FtpSrv | null = null;
+  const sockets = new Set<{ destroy(): void }>();
+  const start = async (): Promise<void> => {
+    const srv = new FtpSrv({
+      url: `ftp://127.0.0.1:${port}`,
+      pasv_url: '127.0.0.1',
+      pasv_min: 1024,
+      anonymous: true,
+      greeting: 'dialoghub test server',
+      log: silentLog,
+      ...(cert === null ? {} : { tls: { key: cert.key, cert: cert.cert } }),
+    });
+    srv.on('login', ({ connection }, resolve) => {
+      // ftp-srv leaves Nagle on: every transfer would wait ~40 ms (toolchain.md).
+      const socket = (connection as unknown as { commandSocket?: { setNoDelay(on: boolean): void; destroy(): void } }).commandSocket;
+      socket?.setNoDelay(true);
+      if (socket !== undefined) sockets.add(socket);
+      resolve({ fs: new FaultyFileSystem(connection, diskRoot, faults) as unknown as FileSystem, cwd: '/' });
+    });
+    srv.on('client-error', () => {});
+    await srv.listen();
+    server = srv;
+  };
+  const stop = async (): Promise<void> => {
+    const srv = server;
+    server = null;
+    if (srv === null) return;
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await srv.close();
+  };
+  await start();
+  return {
+    name: options.tls === true ? 'ftp-srv (FTPS)' : 'ftp-srv',
+    options: { host: '127.0.0.1', port, timeoutMs: 10_000, ...(cert === null ? {} : { tls: { ca: cert.cert } }) },
+    diskRoot,
+    mailboxDir: 'mailbox',
+    stop,
+    restart: start,
+    dispose: async () => {
+      await stop();
+      rmSync(diskRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- vsftpd ---------------------------------------------------------------------------
+
+const VSFTPD = '/usr/sbin/vsftpd';
+let unavailable: string | null | undefined;
+
+/**
+ * Why vsftpd cannot run here, or null when it can (checked once: the binary,
+ * root, the `games` user, and a trial start).
+ */
+export async function vsftpdUnavailable(): Promise<string | null> {
+  if (unavailable !== undefined) return unavailable;
+  if (!existsSync(VSFTPD)) return (unavailable = `${VSFTPD} is not installed (apt-get install vsftpd)`);
+  if (process.getuid?.() !== 0) return (unavailable = 'vsftpd needs root to chroot its anonymous user');
+  try {
+    const server = await startVsftpd();
+    await server.dispose();
+    unavailable = null;
+  } catch (error) {
+    unavailable = `vsftpd did not start: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return unavailable;
+}
+
+/** Waits until 127.0.0.1:`port` accepts a connection, trying at most `tries` times (the daemon's bind is the event). */
+async function listening(port: number, child: ChildProcess, output: () => string, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (child.exitCode !== null) throw new Error(`vsftpd exited with ${child.exitCode}: ${output().trim()}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const s = netConnect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`vsftpd did not listen on port ${port}: ${output().trim()}`);
+}
+
+export interface VsftpdOptions {
+  readonly tls?: boolean;
+}
+
+/**
+ * vsftpd on 127.0.0.1 from a throwaway config (toolchain.md): anonymous
+ * login as `games`, a root-owned `anon_root` with a writable `box/` (the
+ * mailbox lives in `box/mailbox`), passive ports on loopback,
+ * `seccomp_sandbox=NO`, foreground, stopped by PID.
+ */
+export async function startVsftpd(options: VsftpdOptions = {}): Promise<TestServer> {
+  const base = mkdtempSync(join(tmpdir(), 'dialoghub-vsftpd-'));
+  chmodSync(base, 0o755);
+  const root = join(base, 'root');
+  const box = join(root, 'box');
+  const empty = join(base, 'empty');
+  mkdirSync(box, { recursive: true });
+  mkdirSync(empty);
+  chmodSync(root, 0o755);
+  chownSync(box, 5, 60); // games:games
+  const port = await freePort();
+  const pasv = 30_000 + Math.floor(Math.random() * 30_000);
+  const cert = options.tls === true ? testCertificate() : null;
+  const lines = [
+    'listen=YES',
+    'listen_ipv6=NO',
+    'listen_address=127.0.0.1',
+    `listen_port=${port}`,
+    'background=NO',
+    'anonymous_enable=YES',
+    'local_enable=NO',
+    'write_enable=YES',
+    'anon_upload_enable=YES',
+    'anon_mkdir_write_enable=YES',
+    'anon_other_write_enable=YES',
+    'anon_world_readable_only=NO',
+    'anon_umask=022',
+    `anon_root=${root}`,
+    'ftp_username=games',
+    'no_anon_password=YES',
+    'seccomp_sandbox=NO',
+    'pasv_enable=YES',
+    'pasv_address=127.0.0.1',
+    `pasv_min_port=${pasv}`,
+    `pasv_max_port=${pasv + 200}`,
+    'connect_from_port_20=NO',
+    `secure_chroot_dir=${empty}`,
+    'xferlog_enable=NO',
+    'syslog_enable=NO',
+    `vsftpd_log_file=${join(base, 'vsftpd.log')}`,
+    'hide_ids=YES',
+    'max_per_ip=0',
+  ];
+  if (cert !== null) {
+    const keyPath = join(base, 'key.pem');
+    const certPath = join(base, 'cert.pem');
+    writeFileSync(keyPath, cert.key, { mode: 0o600 });
+    writeFileSync(certPath, cert.cert);
+    lines.push('ssl_enable=YES', 'allow_anon_ssl=YES', 'force_anon_logins_ssl=YES', 'force_anon_data_ssl=YES', 'require_ssl_reuse=NO', 'ssl_ciphers=HIGH', `rsa_cert_file=${certPath}`, `rsa_private_key_file=${keyPath}`);
+  }
+  const config = join(base, 'vsftpd.conf');
+  writeFileSync(config, `${lines.join('\n')}\n`, { mode: 0o600 });
+  let child: ChildProcess | null = null;
+  const start = async (): Promise<void> => {
+    let out = '';
+    const c = spawn(VSFTPD, [config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    c.on('error', (e) => (out += String(e)));
+    child = c;
+    await listening(port, c, () => out);
+  };
+  const stop = async (): Promise<void> => {
+    const c = child;
+    child = null;
+    if (c === null || c.exitCode !== null || c.pid === undefined) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    process.kill(c.pid, 'SIGTERM');
+    await exited;
+  };
+  try {
+    await start();
+  } catch (error) {
+    await stop();
+    rmSync(base, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    name: options.tls === true ? 'vsftpd (FTPS)' : 'vsftpd',
+    options: { host: '127.0.0.1', port, timeoutMs: 10_000, ...(cert === null ? {} : { tls: { ca: cert.cert } }) },
+    diskRoot: box,
+    mailboxDir: 'box/mailbox',
+    stop,
+    restart: start,
+    dispose: async () => {
+      await stop();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
