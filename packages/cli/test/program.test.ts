@@ -112,7 +112,7 @@ describe('findings exit 1', () => {
 
 describe('bad arguments and inputs: one line on stderr, exit code 2', () => {
   const cases: [string, string[], RegExp][] = [
-    ['no command', [], /^dialoghub: missing command \(serve, demo, sim, replay, view, inspect\)/],
+    ['no command', [], /^dialoghub: missing command \(serve, demo, sim, replay, view, inspect, admin\)/],
     ['an unknown command', ['simulate'], /^dialoghub: unknown command 'simulate'/],
     ['an unknown option', ['sim', '--seed', '1', '--clients', '5', '--hours', '1', '--speed', '3'], /^dialoghub: unknown option '--speed'/],
     ['a missing required option', ['sim', '--seed', '1', '--hours', '1'], /^dialoghub: required option '--clients <n>' not specified/],

@@ -88,7 +88,7 @@ export class ServeProcess {
   }
 
   static start(...args: string[]): ServeProcess {
-    const child = spawn(process.execPath, ['--conditions=@dialoghub/source', '--import', 'tsx', MAIN, 'serve', ...args], {
+    const child = spawn(process.execPath, ['--conditions=@dialoghub/source', '--import', 'tsx', MAIN, 'serve', '--admin-port', '0', ...args], {
       cwd: REPO,
       env: { ...process.env, DIALOGHUB_DEBUG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -297,7 +297,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
     const port = (blocker.address() as AddressInfo).port;
     const data = join(dir, 'busy-port');
     try {
-      const r = await cli('serve', '--port', String(port), '--data', data, '--log-level', 'silent');
+      const r = await cli('serve', '--port', String(port), '--admin-port', '0', '--data', data, '--log-level', 'silent');
       expect(r.code).toBe(2);
       expect(r.err).toBe(`dialoghub: cannot listen on 127.0.0.1:${port}: address already in use\n`);
       expect(existsSync(join(data, 'LOCK'))).toBe(false);
@@ -310,7 +310,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
     const data = join(dir, 'held');
     const store = await JournalStore.open({ dir: data });
     try {
-      const r = await cli('serve', '--port', '0', '--data', data, '--log-level', 'silent');
+      const r = await cli('serve', '--port', '0', '--admin-port', '0', '--data', data, '--log-level', 'silent');
       expect(r.code).toBe(2);
       expect(lines(r.err)).toHaveLength(1);
       expect(r.err).toMatch(/already open in this process/);
@@ -331,7 +331,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
     };
     let stop: (reason: string) => void = () => undefined;
     const until = new Promise<string>((resolve) => (stop = resolve));
-    const options = { ...parseServe({ port: '0', data: join(dir, 'in-process'), profile: ['3:desk:seniority'], trace: join(dir, 'in-process.dht') }), until, stdoutIsTty: false };
+    const options = { ...parseServe({ port: '0', adminPort: '0', data: join(dir, 'in-process'), profile: ['3:desk:seniority'], trace: join(dir, 'in-process.dht') }), until, stdoutIsTty: false };
     const run = runServe(options, { io });
     const listening = await waiter.until(() => logged.find((l) => l.event === 'listening'), 'the listening line');
     const port = listening['port'] as number;
@@ -344,6 +344,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
     // The lines of serve itself (the core's and the adapter's own logs carry `src`).
     expect(logged.filter((l) => l['src'] === undefined).map((l) => l.msg)).toEqual([
       'profile 3 created (mode auto, policy seniority)',
+      `console at ${String(logged.find((l) => l.event === 'console')?.['url'])} (admin token in ${join(dir, 'in-process', 'admin-token')}, just created)`,
       `listening on 127.0.0.1:${port}`,
       'client 501 registered in profile 3',
       'client 501 online (register, link 1)',
@@ -387,7 +388,7 @@ describe('serve helpers', () => {
   const bin = join(REPO, 'packages/cli/bin/dialoghub.js');
   const built = existsSync(join(REPO, 'packages/cli/dist/main.js'));
   it.skipIf(!built)('the built bin runs node with --max-semi-space-size=64 (after npm run build)', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', join(dir, 'bin-data')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--admin-port', '0', '--data', join(dir, 'bin-data')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: string[] = [];
     const listening = await new Promise<LogLine>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (text) => {

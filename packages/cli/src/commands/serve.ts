@@ -11,6 +11,7 @@
 import type { Command } from 'commander';
 import { POLICIES, resolveConfig, HubUsageError, type Policy } from '@dialoghub/core';
 import { DEFAULT_DATA_DIR } from '@dialoghub/runtime';
+import { DEFAULT_ADMIN_PORT } from '@dialoghub/admin';
 import { integer, policy } from '../args.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -62,7 +63,7 @@ export async function runServe(options: ServeCommandOptions, ctx: CommandContext
   const signals = options.until === undefined ? stopSignals((s) => log.debug({ event: 'signalIgnored', signal: s }, `${s} again: already stopping`)) : null;
   const until = options.until ?? signals!.first;
   try {
-    const server = await startServer(options, log);
+    const server = await startServer({ ...options, env: options.env ?? ctx.io.env }, log);
     return await server.close(await until);
   } finally {
     signals?.dispose();
@@ -91,6 +92,9 @@ export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOp
   const keyFile = o['tlsKey'];
   const certFile = o['tlsCert'];
   if ((keyFile === undefined) !== (certFile === undefined)) throw new UsageError('--tls-key and --tls-cert go together');
+  const adminHost = typeof o['adminHost'] === 'string' ? o['adminHost'].trim() : '127.0.0.1';
+  if (adminHost === '') throw new UsageError('--admin-host is empty');
+  const adminPort = o['adminPort'] === undefined ? DEFAULT_ADMIN_PORT : integer(o['adminPort'], '--admin-port', 0, 65_535);
   const chosenPolicy: Policy | null = o['policy'] !== undefined ? policy(o['policy']) : null;
   const appTypes = o['appTypes'] !== undefined ? listOf(o['appTypes'], '--app-types') : null;
   try {
@@ -110,6 +114,7 @@ export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOp
     profiles: profileSpecs((o['profile'] as string[] | undefined) ?? []),
     echo: o['echo'] === true,
     trace: typeof o['trace'] === 'string' ? o['trace'] : null,
+    admin: o['admin'] === false ? null : { host: adminHost, port: adminPort },
     logLevel: o['logLevel'] === undefined ? 'info' : oneOf(o['logLevel'], '--log-level', LOG_LEVELS),
     logFormat: o['logFormat'] === undefined ? 'auto' : oneOf(o['logFormat'], '--log-format', LOG_FORMATS),
   };
@@ -130,6 +135,9 @@ export const serveCommand: CliCommand<ServeCommandOptions, ServeCommandResult> =
       .option('--profile <id:name[:policy]>', 'a profile the hub must have (created if missing); repeat for more', collect)
       .option('--echo', 'answer every application message with its own payload')
       .option('--trace <file>', 'also write this run as a trace file (for replay and view)')
+      .option('--admin-port <port>', `port of the operator console (HTTP API, live feed, /metrics, web page); 0 picks a free one (default ${DEFAULT_ADMIN_PORT})`)
+      .option('--admin-host <host>', 'address of the operator console (default 127.0.0.1: this machine only)')
+      .option('--no-admin', 'do not start the operator console')
       .option('--log-level <level>', `${LOG_LEVELS.join(' | ')} (default info)`)
       .option('--log-format <format>', 'auto (pretty on a terminal, JSON lines otherwise) | json | pretty (default auto)');
   },

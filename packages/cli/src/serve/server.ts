@@ -9,7 +9,11 @@
  *    the state from the snapshot and the journal; listeners and handlers are
  *    attached in `setup`, so the sessions the restart ends are logged too;
  * 3. create the `--profile`s that are missing (operator actions, journaled);
- * 4. only then listen, and say where (`listening on HOST:PORT`).
+ * 4. start the operator console (`@dialoghub/admin`) unless `--no-admin`:
+ *    its token comes from DIALOGHUB_ADMIN_TOKEN or `<data>/admin-token`
+ *    (created 0600 on first start); the log names the file, never the
+ *    token;
+ * 5. only then listen, and say where (`listening on HOST:PORT`).
  *
  * Any failure after step 2 closes the hub again, so the lock is released
  * and nothing is half-done. `close` is `hub.close()`: every client is told
@@ -23,6 +27,7 @@ import { readFile } from 'node:fs/promises';
 import { HubUsageError, type HubConfig, type Policy } from '@dialoghub/core';
 import { JournalStore, Hub, type LogCommand } from '@dialoghub/runtime';
 import { TcpTransport, type TcpLogEntry } from '@dialoghub/adapter-tcp';
+import { loadOrCreateToken, startAdmin, type RunningAdmin } from '@dialoghub/admin';
 import type { Logger } from 'pino';
 import { asInputError, InputError, readingInput, UsageError } from '../errors.js';
 import { eventLine, LostCauses } from './event-lines.js';
@@ -51,6 +56,10 @@ export interface ServerConfig {
   readonly trace: string | null;
   /** Inputs between snapshots (the runtime's default when absent). */
   readonly snapshotEvery?: number;
+  /** The operator console's address (`--admin-host`, `--admin-port`), or null/absent for none (`--no-admin`). */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** Where `DIALOGHUB_ADMIN_TOKEN` is looked up. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ServeSummary {
@@ -73,6 +82,8 @@ export interface RunningServer {
   readonly host: string;
   readonly port: number;
   readonly hub: Hub;
+  /** The operator console, or null when it was not started. */
+  readonly admin: RunningAdmin | null;
   /** Stops the hub gracefully (idempotent) and says what it did. */
   close(reason: string): Promise<ServeSummary>;
 }
@@ -221,7 +232,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     online,
     trace: config.trace,
   });
+  let admin: RunningAdmin | null = null;
   const abort = async (e: unknown): Promise<never> => {
+    await admin?.close().catch(() => undefined);
     await hub.close().catch(() => undefined);
     await recorder?.close().catch(() => undefined);
     throw e;
@@ -237,6 +250,27 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     await ensureProfiles(hub, config.profiles, log);
   } catch (e) {
     return abort(e);
+  }
+  if (config.admin !== undefined && config.admin !== null) {
+    const where = `${config.admin.host}:${config.admin.port}`;
+    try {
+      const token = await loadOrCreateToken(config.dataDir, config.env ?? process.env);
+      admin = await startAdmin({
+        hub,
+        token: token.token,
+        host: config.admin.host,
+        port: config.admin.port,
+        ...(tls !== undefined ? { tls } : {}),
+        processMetrics: true,
+        onError: (e, method, path) => log.error({ event: 'consoleFailed', method, path, error: e instanceof Error ? e.stack : String(e) }, `console: ${method} ${path} failed: ${errnoText(e)}`),
+      });
+      log.info(
+        { event: 'console', url: admin.url, tokenFile: token.path, tokenSource: token.source },
+        `console at ${admin.url} (admin token ${token.source === 'env' ? 'from DIALOGHUB_ADMIN_TOKEN' : `in ${token.path}${token.source === 'created' ? ', just created' : ''}`})`,
+      );
+    } catch (e) {
+      return abort(new InputError(`cannot start the console on ${where}: ${errnoText(e)}`, { cause: e }));
+    }
   }
   try {
     await gate.open();
@@ -269,10 +303,12 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     host: address.host,
     port: address.port,
     hub,
+    admin,
     close(reason: string): Promise<ServeSummary> {
       closing ??= (async () => {
         const online = hub.state.sessions.size;
         log.info({ event: 'stopping', reason, online }, `stopping (${reason}): telling ${online} connected client(s) shutdown`);
+        await admin?.close();
         await hub.close();
         if (recorder !== null) {
           await recorder.close().catch((e: unknown) => log.error({ event: 'traceFailed' }, `the trace ${config.trace} is incomplete: ${errnoText(e)}`));
