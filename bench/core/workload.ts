@@ -306,7 +306,7 @@ export class Workload implements DeliveryHook {
 
   private dueCount(at: number): number {
     let n = 0;
-    for (let it = this.state.deadlines.begin; it.valid && (it.key as readonly number[])[0]! <= at; it.next()) n++;
+    this.state.deadlines.forEach((key) => (key[0] > at ? true : void n++));
     return n;
   }
 

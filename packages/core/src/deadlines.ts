@@ -12,38 +12,135 @@
  * indexed deadline passed, never all online clients, and `nextDeadline` may be
  * early (a harmless spurious wake-up) but never late.
  *
- * The index is a persistent red-black tree (functional-red-black-tree), so the
- * state a step was given is never modified.
+ * Layout: a timing wheel of one slot per millisecond, made persistent. The
+ * slots are an {@link IntMap} keyed by the whole millisecond (split into a high
+ * and a low 32-bit half, so any time fits), and each slot is a small IntMap
+ * from link to deadline: links due in the same millisecond, in link order.
+ * Deadlines are whole milliseconds (the clock's `now` plus integer timings),
+ * so a slot's entries share its time and the slot stores `true` for them; a
+ * fractional time (only a caller passing a fractional `now` makes one) is
+ * stored as itself, and a slot holding one is ordered by a scan. Adding or
+ * removing a deadline copies two short trie paths (the slot's, and the
+ * slot's own few links) instead of a red-black tree's path of ~17 nodes with
+ * a key array, and the entries a timer step takes out or files are
+ * neighbours: they share their paths (docs/performance.md §6).
+ *
+ * The index is persistent, so the state a step was given is never modified;
+ * the `edit` token lets one step write in place the nodes it created itself
+ * (see collections/int-map.ts).
  */
-import createTree from 'functional-red-black-tree';
+import { IntMap } from './collections/int-map.js';
 import type { LinkId, Millis } from './ids.js';
 
 export type DeadlineKey = readonly [at: number, link: number];
 
-function compare(a: DeadlineKey, b: DeadlineKey): number {
-  return a[0] - b[0] || a[1] - b[1];
-}
+/** A slot's entries: link → `true` (the deadline is the slot's millisecond) or the exact, fractional deadline. */
+type Slot = IntMap<true | number>;
+
+const TWO_32 = 4294967296;
+/** Added to the high half so that negative times (down to −2^53) still make u32 keys. */
+const HI_BIAS = 1 << 22;
+const MAX_MS = 2 ** 53;
 
 /** The ordered deadline index: persistent, one entry per session. */
-export type DeadlineIndex = ReturnType<typeof createTree<DeadlineKey, LinkId>>;
+export class DeadlineIndex {
+  /** @internal use {@link emptyDeadlines}. */
+  constructor(
+    /** High half of the millisecond → low half → slot. */
+    readonly slots: IntMap<IntMap<Slot>>,
+    /** Number of entries. */
+    readonly size: number,
+  ) {}
+
+  /**
+   * Calls `f([at, link], link)` for every entry in `(at, link)` order; stops at
+   * the first call that returns something other than `undefined`, and returns it.
+   */
+  forEach<T>(f: (key: DeadlineKey, link: LinkId) => T | undefined): T | undefined {
+    let result: T | undefined;
+    this.slots.forEach((lows, hiKey) =>
+      lows.forEach((slot, lo) => {
+        const ms = (hiKey - HI_BIAS) * TWO_32 + lo;
+        for (const [at, link] of slotEntries(slot, ms)) {
+          result = f([at, link], link as LinkId);
+          if (result !== undefined) return true;
+        }
+        return false;
+      }),
+    );
+    return result;
+  }
+}
+
+const EMPTY = new DeadlineIndex(IntMap.empty(), 0);
 
 export function emptyDeadlines(): DeadlineIndex {
-  return createTree<DeadlineKey, LinkId>(compare);
+  return EMPTY;
 }
 
-export function addDeadline(index: DeadlineIndex, at: Millis, link: LinkId): DeadlineIndex {
-  return index.insert([at, link], link);
+function msOf(at: number): number {
+  const ms = Math.floor(at);
+  return ms > MAX_MS ? MAX_MS : ms < -MAX_MS ? -MAX_MS : ms;
 }
 
-export function removeDeadline(index: DeadlineIndex, at: Millis, link: LinkId): DeadlineIndex {
-  const it = index.find([at, link]);
-  return it.valid ? it.remove() : index;
+function hiOf(ms: number): number {
+  return Math.floor(ms / TWO_32) + HI_BIAS;
+}
+
+/** What a slot stores for deadline `at` whose millisecond is `ms`. */
+function stored(at: number, ms: number): true | number {
+  return at === ms ? true : at;
+}
+
+/** A slot's entries in `(at, link)` order. */
+function slotEntries(slot: Slot, ms: number): [number, number][] {
+  const out: [number, number][] = [];
+  let whole = true;
+  slot.forEach((v, link) => {
+    if (v !== true) whole = false;
+    out.push([v === true ? ms : v, link]);
+  });
+  if (!whole) out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return out;
+}
+
+/** The index with `link` due at `at` (the caller keeps one entry per link). */
+export function addDeadline(index: DeadlineIndex, at: Millis, link: LinkId, edit: object | null = null): DeadlineIndex {
+  const ms = msOf(at);
+  const hi = hiOf(ms);
+  const lo = ms - (hi - HI_BIAS) * TWO_32;
+  const lows = index.slots.get(hi) ?? IntMap.empty<Slot>();
+  const slot = lows.get(lo) ?? IntMap.empty<true | number>();
+  const nextSlot = slot.assoc(link, stored(at, ms), edit);
+  if (nextSlot === slot) return index;
+  return new DeadlineIndex(index.slots.assoc(hi, lows.assoc(lo, nextSlot, edit), edit), index.size + nextSlot.size - slot.size);
+}
+
+/** The index without the entry `(at, link)`; the same index when there is no such entry. */
+export function removeDeadline(index: DeadlineIndex, at: Millis, link: LinkId, edit: object | null = null): DeadlineIndex {
+  const ms = msOf(at);
+  const hi = hiOf(ms);
+  const lows = index.slots.get(hi);
+  if (lows === undefined) return index;
+  const lo = ms - (hi - HI_BIAS) * TWO_32;
+  const slot = lows.get(lo);
+  if (slot === undefined || slot.get(link) !== stored(at, ms)) return index;
+  const nextSlot = slot.dissoc(link, edit);
+  const nextLows = nextSlot.size === 0 ? lows.dissoc(lo, edit) : lows.assoc(lo, nextSlot, edit);
+  const slots = nextLows.size === 0 ? index.slots.dissoc(hi, edit) : index.slots.assoc(hi, nextLows, edit);
+  return new DeadlineIndex(slots, index.size - 1);
 }
 
 /** The earliest entry, if any. */
 export function firstDeadline(index: DeadlineIndex): { at: Millis; link: LinkId } | undefined {
-  const it = index.begin;
-  if (!it.valid) return undefined;
-  const key = it.key as DeadlineKey;
-  return { at: key[0] as Millis, link: it.value as LinkId };
+  const high = index.slots.first();
+  if (high === undefined) return undefined;
+  const low = high[1].first()!;
+  const ms = (high[0] - HI_BIAS) * TWO_32 + low[0];
+  const slot = low[1];
+  const head = slot.first()!;
+  if (head[1] === true) return { at: ms as Millis, link: head[0] as LinkId };
+  // A fractional deadline in this millisecond: the smallest link is not necessarily the first.
+  const [at, link] = slotEntries(slot, ms)[0]!;
+  return { at: at as Millis, link: link as LinkId };
 }

@@ -50,6 +50,14 @@ export class Tx {
   readonly commands: HubCommand[] = [];
   /** Links this step closed: whatever else arrives on them in this step is dropped (allocated on first use). */
   private closing: Set<number> | null = null;
+  /**
+   * This step's edit token for the persistent tables: nodes the step creates
+   * carry it and are written in place by the step's later updates, so a step
+   * that updates many entries (a timer step handling many sessions) copies
+   * each shared path once. Nothing outside this step ever holds it, and the
+   * tables are published only by `finish` (collections/int-map.ts).
+   */
+  private readonly edit: object = {};
 
   constructor(
     readonly prev: HubState,
@@ -108,15 +116,25 @@ export class Tx {
   }
 
   putClient(client: Client): void {
-    this.clients = this.clients.set(client.id, client);
+    this.clients = this.clients.assoc(client.id, client, this.edit);
   }
 
   profile(id: ProfileId): Profile | undefined {
     return this.profiles.get(id);
   }
 
+  /** Removes a client record (the caller settled its profile and sessions). */
+  deleteClient(id: ClientId): void {
+    this.clients = this.clients.dissoc(id, this.edit);
+  }
+
+  /** Removes a profile record (the caller checked it is empty). */
+  deleteProfile(id: ProfileId): void {
+    this.profiles = this.profiles.dissoc(id, this.edit);
+  }
+
   putProfile(profile: Profile): void {
-    this.profiles = this.profiles.set(profile.id, profile);
+    this.profiles = this.profiles.assoc(profile.id, profile, this.edit);
   }
 
   policyOf(profile: Profile): Policy {
@@ -129,7 +147,7 @@ export class Tx {
   }
 
   putSession(session: Session): void {
-    this.sessions = this.sessions.set(session.link, session);
+    this.sessions = this.sessions.assoc(session.link, session, this.edit);
   }
 
   // ---- status -------------------------------------------------------------
@@ -199,14 +217,14 @@ export class Tx {
     let dialog: DialogState;
     if (existing !== undefined && existing.clientId === client.id) {
       dialog = existing.dialog;
-      this.deadlines = removeDeadline(this.deadlines, existing.indexedAt, link);
+      this.deadlines = removeDeadline(this.deadlines, existing.indexedAt, link, this.edit);
     } else {
       if (client.dialog === null) {
         throw new HubUsageError('invariantBroken', `client ${client.id} has no dialog but no session on link ${link}`, { clientId: client.id });
       }
       dialog = client.dialog;
       this.putClient({ ...client, dialog: null });
-      this.online = this.online.set(client.id, link);
+      this.online = this.online.assoc(client.id, link, this.edit);
     }
     const d = this.applyAck(dialog, lastReceived, client.id);
     dialog = makeDialog(d.inSeq, d.outSeq, d.outAcked, d.outbox, d.messagesIn, d.messagesOut, this.now, d.unconfirmed);
@@ -216,7 +234,7 @@ export class Tx {
     const indexedAt = resendAt !== null && resendAt < syncAt ? resendAt : syncAt;
     const session = makeSession(link, client.id, existing?.since ?? this.now, this.now, syncAt, deadAt, resendAt, indexedAt, dialog);
     this.putSession(session);
-    this.deadlines = addDeadline(this.deadlines, indexedAt, link);
+    this.deadlines = addDeadline(this.deadlines, indexedAt, link, this.edit);
     return session;
   }
 
@@ -227,9 +245,9 @@ export class Tx {
    * link closed; when the transport lost the link there is nobody to tell.
    */
   endSession(session: Session, reason: CloseReason | 'connectionLost'): void {
-    this.sessions = this.sessions.delete(session.link);
-    this.online = this.online.delete(session.clientId);
-    this.deadlines = removeDeadline(this.deadlines, session.indexedAt, session.link);
+    this.sessions = this.sessions.dissoc(session.link, this.edit);
+    this.online = this.online.dissoc(session.clientId, this.edit);
+    this.deadlines = removeDeadline(this.deadlines, session.indexedAt, session.link, this.edit);
     const client = this.client(session.clientId);
     if (client !== undefined) this.putClient({ ...client, dialog: session.dialog });
     if (reason !== 'connectionLost') this.closeLink(session.link, session.clientId, reason);
@@ -256,7 +274,7 @@ export class Tx {
   /** Moves a session's index entry so that it is not later than `at`. */
   refile(session: Session, at: Millis): Session {
     if (session.indexedAt <= at) return session;
-    this.deadlines = addDeadline(removeDeadline(this.deadlines, session.indexedAt, session.link), at, session.link);
+    this.deadlines = addDeadline(removeDeadline(this.deadlines, session.indexedAt, session.link, this.edit), at, session.link, this.edit);
     const s = session;
     return makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, s.resendAt, at, s.dialog);
   }
@@ -327,7 +345,7 @@ export class Tx {
     for (;;) {
       const first = firstDeadline(this.deadlines);
       if (first === undefined || first.at > this.now) return;
-      this.deadlines = removeDeadline(this.deadlines, first.at, first.link);
+      this.deadlines = removeDeadline(this.deadlines, first.at, first.link, this.edit);
       const session = this.sessions.get(first.link);
       if (session === undefined || session.indexedAt !== first.at) {
         throw new HubUsageError('invariantBroken', `deadline index entry ${first.at}/${first.link} has no matching session`);
@@ -347,7 +365,7 @@ export class Tx {
         next = makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, null, s.indexedAt, s.dialog);
       }
       const at = dueAt(next);
-      this.deadlines = addDeadline(this.deadlines, at, next.link);
+      this.deadlines = addDeadline(this.deadlines, at, next.link, this.edit);
       this.putSession(makeSession(next.link, next.clientId, next.since, next.lastHeard, next.syncAt, next.deadAt, next.resendAt, at, next.dialog));
     }
   }

@@ -6,38 +6,52 @@
  * (at most 7 small arrays), so its cost does not grow with the number of
  * entries that matter in practice (depth is bounded by 7 for 32-bit keys).
  *
- * Invariants: nodes reachable from a published map are never written again;
- * the only in-place writes happen while a map is being built by
- * {@link IntMap.fromSorted}/{@link IntMapBuilder}, on nodes that no published
- * map can see yet. A deep-frozen map therefore stays fully usable.
+ * Levels: a 2-bit top level (bits 31..30, shift 30), then six 5-bit levels
+ * down to shift 0, which consumes bits 4..0. A key alone in its subtree sits
+ * as a {@link Leaf} (key and value) as high as it can, so sparse keys (random
+ * 32-bit ids) make shallow paths. At the bottom level (shift 0) the path has
+ * consumed every bit, so a slot holds the value itself, with no leaf object:
+ * dense keys (sequential client, profile and link ids) cost one array slot
+ * each, not a leaf of their own (docs/performance.md §6, memory). Slots of a
+ * node above the bottom hold nodes only; the bottom level holds values only,
+ * so the two never need telling apart by shape.
+ *
+ * Invariants: nodes reachable from a published map are never written again.
+ * In-place writes happen only on nodes tagged with the `edit` token of a
+ * builder ({@link IntMap.from}) or of a transient update ({@link IntMap.assoc},
+ * {@link IntMap.dissoc}): the token belongs to one `step`, which writes in
+ * place only the nodes it created itself and publishes them when it returns;
+ * no later step holds that token. A deep-frozen map therefore stays fully
+ * usable.
  *
  * It must not know what it stores: values are opaque.
  */
 
 const BITS = 5;
-const WIDTH = 1 << BITS;
-const MASK = WIDTH - 1;
-/** Shift of the first (most significant) chunk: bits 31..27 → 5 bits at shift 27, then 22, 17, 12, 7, 2, and a last 2-bit level at shift 0. */
-const TOP_SHIFT = 27;
+const MASK = (1 << BITS) - 1;
+/** Shift of the top (most significant) level: bits 31..30, then 5 bits a level down to shift 0. */
+const TOP_SHIFT = 30;
 
-interface Leaf<V> {
-  readonly k: number;
-  readonly v: V;
+/** A key alone in its subtree, above the bottom level. */
+class Leaf<V> {
+  constructor(
+    readonly k: number,
+    readonly v: V,
+  ) {}
 }
 
-interface Branch<V> {
-  /** Bitmap of occupied slots. */
-  readonly bm: number;
-  readonly kids: ReadonlyArray<Leaf<V> | Branch<V>>;
-  /** Owner token of a builder that may still write this node in place. */
-  readonly edit: object | null;
+/** A branch: `kids` holds one slot per set bit of `bm`, in bit order (nodes above the bottom level, values at it). */
+class Branch {
+  constructor(
+    /** Bitmap of occupied slots. */
+    readonly bm: number,
+    readonly kids: readonly unknown[],
+    /** Owner token of a builder or step that may still write this node in place. */
+    readonly edit: object | null,
+  ) {}
 }
 
-type Node<V> = Leaf<V> | Branch<V>;
-
-function isLeaf<V>(n: Node<V>): n is Leaf<V> {
-  return (n as Leaf<V>).k !== undefined;
-}
+type Node<V> = Leaf<V> | Branch;
 
 function popcount(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);
@@ -50,126 +64,180 @@ function chunk(key: number, shift: number): number {
   return (key >>> shift) & MASK;
 }
 
-function nextShift(shift: number): number {
-  return shift === 2 ? 0 : shift - BITS;
-}
-
-function parentShift(shift: number): number {
-  return shift === 0 ? 2 : shift + BITS;
-}
-
 /**
  * True when a root branching at `shift` can hold `key`: every bit above the
- * ones that level consumes is 0. The last level (shift 0) consumes only bits
- * 1..0 (bits 6..2 belong to the level at shift 2).
+ * ones that level consumes is 0.
  */
 function fits(key: number, shift: number): boolean {
-  return shift === TOP_SHIFT || key >>> (shift === 0 ? 2 : shift + BITS) === 0;
+  return shift === TOP_SHIFT || key >>> (shift + BITS) === 0;
 }
 
-/** Make a branch holding two leaves whose keys differ, starting at `shift`. */
-function pair<V>(a: Leaf<V>, b: Leaf<V>, shift: number, edit: object | null): Branch<V> {
+function insertAt<T>(arr: readonly T[], idx: number, v: T): T[] {
+  const n = arr.length;
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < idx; i++) out[i] = arr[i]!;
+  out[idx] = v;
+  for (let i = idx; i < n; i++) out[i + 1] = arr[i]!;
+  return out;
+}
+
+function removeAt<T>(arr: readonly T[], idx: number): T[] {
+  const n = arr.length - 1;
+  const out = new Array<T>(n);
+  for (let i = 0; i < idx; i++) out[i] = arr[i]!;
+  for (let i = idx; i < n; i++) out[i] = arr[i + 1]!;
+  return out;
+}
+
+function replaceAt<T>(arr: readonly T[], idx: number, v: T): T[] {
+  const out = arr.slice();
+  out[idx] = v;
+  return out;
+}
+
+/** Make a branch at `shift` holding leaf `a` and the entry `(k, v)`, whose keys differ. */
+function pair<V>(a: Leaf<V>, k: number, v: V, shift: number, edit: object | null): Branch {
   const ca = chunk(a.k, shift);
-  const cb = chunk(b.k, shift);
-  if (ca === cb) {
-    return { bm: 1 << ca, kids: [pair(a, b, nextShift(shift), edit)], edit };
+  const cb = chunk(k, shift);
+  if (shift === 0) {
+    return new Branch((1 << ca) | (1 << cb), ca < cb ? [a.v, v] : [v, a.v], edit);
   }
-  return ca < cb
-    ? { bm: (1 << ca) | (1 << cb), kids: [a, b], edit }
-    : { bm: (1 << ca) | (1 << cb), kids: [b, a], edit };
+  if (ca === cb) return new Branch(1 << ca, [pair(a, k, v, shift - BITS, edit)], edit);
+  const b = new Leaf(k, v);
+  return new Branch((1 << ca) | (1 << cb), ca < cb ? [a, b] : [b, a], edit);
 }
 
-function leafIn<V>(node: Node<V> | undefined, key: number, shift: number): Leaf<V> | undefined {
+function findIn<V>(node: Node<V> | undefined, key: number, shift: number, absent: V): V {
   while (node !== undefined) {
-    if (isLeaf(node)) return node.k === key ? node : undefined;
+    if (node instanceof Leaf) return node.k === key ? node.v : absent;
+    const bm = node.bm;
     const bit = 1 << chunk(key, shift);
-    if ((node.bm & bit) === 0) return undefined;
-    node = node.kids[popcount(node.bm & (bit - 1))];
-    shift = nextShift(shift);
+    if ((bm & bit) === 0) return absent;
+    const kid = node.kids[popcount(bm & (bit - 1))];
+    if (shift === 0) return kid as V;
+    node = kid as Node<V>;
+    shift -= BITS;
   }
-  return undefined;
+  return absent;
 }
 
-function getIn<V>(node: Node<V> | undefined, key: number, shift: number): V | undefined {
-  while (node !== undefined) {
-    if (isLeaf(node)) return node.k === key ? node.v : undefined;
-    const bit = 1 << chunk(key, shift);
-    if ((node.bm & bit) === 0) return undefined;
-    node = node.kids[popcount(node.bm & (bit - 1))];
-    shift = nextShift(shift);
-  }
-  return undefined;
-}
+/** Sentinel for "no entry" that no caller can store. */
+const ABSENT: unknown = Symbol('absent');
 
 function setIn<V>(node: Node<V>, key: number, value: V, shift: number, edit: object | null, added: { n: number }): Node<V> {
-  if (isLeaf(node)) {
-    if (node.k === key) return node.v === value ? node : { k: key, v: value };
+  if (node instanceof Leaf) {
+    if (node.k === key) return node.v === value ? node : new Leaf(key, value);
     added.n = 1;
-    return pair(node, { k: key, v: value }, shift, edit);
+    return pair(node, key, value, shift, edit);
   }
+  const bm = node.bm;
   const bit = 1 << chunk(key, shift);
-  const idx = popcount(node.bm & (bit - 1));
-  if ((node.bm & bit) === 0) {
+  const idx = popcount(bm & (bit - 1));
+  const mine = edit !== null && node.edit === edit;
+  if ((bm & bit) === 0) {
     added.n = 1;
-    const leaf: Leaf<V> = { k: key, v: value };
-    if (edit !== null && node.edit === edit) {
-      (node.kids as Node<V>[]).splice(idx, 0, leaf);
-      (node as { bm: number }).bm = node.bm | bit;
+    const kid = shift === 0 ? value : new Leaf(key, value);
+    if (mine) {
+      (node.kids as unknown[]).splice(idx, 0, kid);
+      (node as { bm: number }).bm = bm | bit;
       return node;
     }
-    const kids = node.kids.slice();
-    kids.splice(idx, 0, leaf);
-    return { bm: node.bm | bit, kids, edit };
+    return new Branch(bm | bit, insertAt(node.kids, idx, kid), edit);
   }
-  const child = node.kids[idx]!;
-  const next = setIn(child, key, value, nextShift(shift), edit, added);
-  if (next === child) return node;
-  if (edit !== null && node.edit === edit) {
-    (node.kids as Node<V>[])[idx] = next;
+  let next: unknown;
+  if (shift === 0) {
+    if (node.kids[idx] === value) return node;
+    next = value;
+  } else {
+    const child = node.kids[idx] as Node<V>;
+    next = setIn(child, key, value, shift - BITS, edit, added);
+    if (next === child) return node;
+  }
+  if (mine) {
+    (node.kids as unknown[])[idx] = next;
     return node;
   }
-  const kids = node.kids.slice();
-  kids[idx] = next;
-  return { bm: node.bm, kids, edit };
+  return new Branch(bm, replaceAt(node.kids, idx, next), edit);
 }
 
 /** Returns the node without `key`, `undefined` when it becomes empty, or the same node when absent. */
-function deleteIn<V>(node: Node<V>, key: number, shift: number): Node<V> | undefined {
-  if (isLeaf(node)) return node.k === key ? undefined : node;
+function deleteIn<V>(node: Node<V>, key: number, shift: number, edit: object | null, removed: { n: number }): Node<V> | undefined {
+  if (node instanceof Leaf) {
+    if (node.k !== key) return node;
+    removed.n = 1;
+    return undefined;
+  }
+  const bm = node.bm;
   const bit = 1 << chunk(key, shift);
-  if ((node.bm & bit) === 0) return node;
-  const idx = popcount(node.bm & (bit - 1));
-  const child = node.kids[idx]!;
-  const next = deleteIn(child, key, nextShift(shift));
+  if ((bm & bit) === 0) return node;
+  const idx = popcount(bm & (bit - 1));
+  const mine = edit !== null && node.edit === edit;
+  if (shift === 0) {
+    removed.n = 1;
+    if (bm === bit) return undefined;
+    if (mine) {
+      (node.kids as unknown[]).splice(idx, 1);
+      (node as { bm: number }).bm = bm & ~bit;
+      return node;
+    }
+    return new Branch(bm & ~bit, removeAt(node.kids, idx), edit);
+  }
+  const child = node.kids[idx] as Node<V>;
+  const next = deleteIn(child, key, shift - BITS, edit, removed);
   if (next === child) return node;
   if (next === undefined) {
-    const bm = node.bm & ~bit;
-    if (bm === 0) return undefined;
-    const kids = node.kids.slice();
-    kids.splice(idx, 1);
+    if (bm === bit) return undefined;
     // A branch left with a single leaf collapses into that leaf, keeping paths short.
-    if (kids.length === 1 && isLeaf(kids[0]!)) return kids[0];
-    return { bm, kids, edit: null };
+    if (node.kids.length === 2) {
+      const other = node.kids[1 - idx];
+      if (other instanceof Leaf) return other;
+    }
+    if (mine) {
+      (node.kids as unknown[]).splice(idx, 1);
+      (node as { bm: number }).bm = bm & ~bit;
+      return node;
+    }
+    return new Branch(bm & ~bit, removeAt(node.kids, idx), edit);
   }
-  if (node.kids.length === 1 && isLeaf(next)) return next;
-  const kids = node.kids.slice();
-  kids[idx] = next;
-  return { bm: node.bm, kids, edit: null };
+  if (node.kids.length === 1 && next instanceof Leaf) return next;
+  if (mine) {
+    (node.kids as unknown[])[idx] = next;
+    return node;
+  }
+  return new Branch(bm, replaceAt(node.kids, idx, next), edit);
 }
 
-function* walk<V>(node: Node<V> | undefined): Generator<Leaf<V>> {
-  if (node === undefined) return;
-  if (isLeaf(node)) {
-    yield node;
-    return;
+/** Calls `f(value, key)` for every entry under `node` in ascending key order; stops early when `f` returns true. */
+function eachIn<V>(node: Node<V>, shift: number, prefix: number, f: (value: V, key: number) => boolean | void): boolean {
+  if (node instanceof Leaf) return f(node.v, node.k) === true;
+  const kids = node.kids;
+  let bm = node.bm;
+  for (let i = 0; i < kids.length; i++) {
+    const c = 31 - Math.clz32(bm & -bm);
+    bm &= bm - 1;
+    const key = (prefix | (c << shift)) >>> 0;
+    if (shift === 0) {
+      if (f(kids[i] as V, key) === true) return true;
+    } else if (eachIn(kids[i] as Node<V>, shift - BITS, key, f)) {
+      return true;
+    }
   }
-  for (const kid of node.kids) yield* walk(kid);
+  return false;
 }
 
 function assertKey(key: number): void {
   if (!(Number.isInteger(key) && key >= 0 && key <= 0xffffffff)) {
     throw new RangeError(`IntMap key must be an integer in [0, 2^32): got ${String(key)}`);
   }
+}
+
+/** The root and shift that can hold `key`, raising the root as needed (new branches carry `edit`). */
+function raise<V>(root: Node<V> | undefined, shift: number, key: number, edit: object | null): { root: Node<V> | undefined; shift: number } {
+  while (!fits(key, shift)) {
+    if (root !== undefined && !(root instanceof Leaf)) root = new Branch(1, [root], edit);
+    shift += BITS;
+  }
+  return { root, shift };
 }
 
 /**
@@ -199,70 +267,133 @@ export class IntMap<V> {
 
   /** Builds a map from entries (any order; later duplicates win) without intermediate copies. */
   static from<V>(entries: Iterable<readonly [number, V]>): IntMap<V> {
+    let map = IntMap.empty<V>();
     const edit = {};
-    let root: Node<V> | undefined;
-    let size = 0;
-    let shift = 0;
-    const added = { n: 0 };
-    for (const [k, v] of entries) {
-      assertKey(k);
-      while (!fits(k, shift)) {
-        if (root !== undefined && !isLeaf(root)) root = { bm: 1, kids: [root], edit };
-        shift = parentShift(shift);
-      }
-      if (root === undefined) {
-        root = { k, v };
-        size = 1;
-        continue;
-      }
-      added.n = 0;
-      root = setIn(root, k, v, shift, edit, added);
-      size += added.n;
-    }
-    return new IntMap(root, size, shift);
+    for (const [k, v] of entries) map = map.assoc(k, v, edit);
+    return map;
   }
 
   get(key: number): V | undefined {
-    return fits(key, this.shift) ? getIn(this.root, key, this.shift) : undefined;
+    return key >>> 0 === key && fits(key, this.shift) ? findIn<V | undefined>(this.root, key, this.shift, undefined) : undefined;
   }
 
   has(key: number): boolean {
-    return fits(key, this.shift) && leafIn(this.root, key, this.shift) !== undefined;
+    return key >>> 0 === key && fits(key, this.shift) && findIn<unknown>(this.root, key, this.shift, ABSENT) !== ABSENT;
   }
 
   set(key: number, value: V): IntMap<V> {
-    assertKey(key);
-    let shift = this.shift;
-    let root = this.root;
-    while (!fits(key, shift)) {
-      if (root !== undefined && !isLeaf(root)) root = { bm: 1, kids: [root], edit: null };
-      shift = parentShift(shift);
-    }
-    if (root === undefined) return new IntMap<V>({ k: key, v: value }, 1, shift);
-    const added = { n: 0 };
-    const next = setIn(root, key, value, shift, null, added);
-    return next === this.root ? this : new IntMap(next, this.size + added.n, shift);
+    return this.assoc(key, value, null);
   }
 
   delete(key: number): IntMap<V> {
-    if (this.root === undefined || !fits(key, this.shift)) return this;
-    const root = deleteIn(this.root, key, this.shift);
-    if (root === this.root) return this;
+    return this.dissoc(key, null);
+  }
+
+  /**
+   * `set` for a builder or a step that owns `edit`: nodes this call creates
+   * carry `edit`, and nodes that already carry it are written in place
+   * instead of copied. Only the owner of `edit` may pass it, and only while
+   * no map it published can be seen by anyone else (see the theory of
+   * operation). `edit` null is `set`.
+   * @internal
+   */
+  assoc(key: number, value: V, edit: object | null): IntMap<V> {
+    assertKey(key);
+    const r = raise(this.root, this.shift, key, edit);
+    if (r.root === undefined) return new IntMap<V>(new Leaf(key, value), 1, r.shift);
+    const added = { n: 0 };
+    const next = setIn(r.root, key, value, r.shift, edit, added);
+    // A node written in place comes back as itself: the size still tells whether an entry was added.
+    return next === this.root && added.n === 0 ? this : new IntMap(next, this.size + added.n, r.shift);
+  }
+
+  /** `delete` for the owner of `edit` (see {@link IntMap.assoc}). @internal */
+  dissoc(key: number, edit: object | null): IntMap<V> {
+    if (this.root === undefined || key >>> 0 !== key || !fits(key, this.shift)) return this;
+    const removed = { n: 0 };
+    const root = deleteIn(this.root, key, this.shift, edit, removed);
+    if (removed.n === 0) return this;
     return root === undefined ? IntMap.empty<V>() : new IntMap(root, this.size - 1, this.shift);
+  }
+
+  /**
+   * Calls `f(value, key)` for every entry in ascending key order, without the
+   * generators' per-entry cost; stops at the first call that returns `true`.
+   */
+  forEach(f: (value: V, key: number) => boolean | void): void {
+    if (this.root !== undefined) eachIn(this.root, this.shift, 0, f);
+  }
+
+  /** The entry with the smallest key, or undefined when empty. */
+  first(): [key: number, value: V] | undefined {
+    let node = this.root;
+    if (node === undefined) return undefined;
+    let shift = this.shift;
+    let prefix = 0;
+    for (;;) {
+      if (node instanceof Leaf) return [node.k, node.v];
+      const c = 31 - Math.clz32(node.bm & -node.bm);
+      prefix = (prefix | (c << shift)) >>> 0;
+      if (shift === 0) return [prefix, node.kids[0] as V];
+      node = node.kids[0] as Node<V>;
+      shift -= BITS;
+    }
   }
 
   /** Entries in ascending key order. */
   *entries(): Generator<[number, V]> {
-    for (const leaf of walk(this.root)) yield [leaf.k, leaf.v];
+    const out: [number, V][] = [];
+    // Walked a page at a time so a caller that stops early does not pay for the whole map.
+    yield* this.pages((v, k) => out.push([k, v]), out);
   }
 
   /** Values in ascending key order. */
   *values(): Generator<V> {
-    for (const leaf of walk(this.root)) yield leaf.v;
+    const out: V[] = [];
+    yield* this.pages((v) => out.push(v), out);
   }
 
   /** Keys in ascending order. */
   *keys(): Generator<number> {
-    for (const leaf of walk(this.root)) yield leaf.k;
+    const out: number[] = [];
+    yield* this.pages((_, k) => out.push(k), out);
+  }
+
+  /**
+   * Walks the map with an explicit stack, one bottom-level branch (at most 32
+   * entries) at a time: `collect` fills `out`, which is yielded and emptied.
+   */
+  private *pages<T>(collect: (value: V, key: number) => void, out: T[]): Generator<T> {
+    if (this.root === undefined) return;
+    const nodes: Node<V>[] = [this.root];
+    const shifts: number[] = [this.shift];
+    const prefixes: number[] = [0];
+    while (nodes.length > 0) {
+      const node = nodes.pop()!;
+      const shift = shifts.pop()!;
+      const prefix = prefixes.pop()!;
+      if (node instanceof Leaf) {
+        collect(node.v, node.k);
+      } else if (shift === 0) {
+        eachIn(node, 0, prefix, collect);
+      } else {
+        // Pushed in reverse so the smallest key comes off the stack first.
+        const kids = node.kids;
+        const chunks: number[] = [];
+        let bm = node.bm;
+        while (bm !== 0) {
+          chunks.push(31 - Math.clz32(bm & -bm));
+          bm &= bm - 1;
+        }
+        for (let i = kids.length - 1; i >= 0; i--) {
+          nodes.push(kids[i] as Node<V>);
+          shifts.push(shift - BITS);
+          prefixes.push((prefix | (chunks[i]! << shift)) >>> 0);
+        }
+        continue;
+      }
+      for (let i = 0; i < out.length; i++) yield out[i]!;
+      out.length = 0;
+    }
   }
 }

@@ -59,7 +59,7 @@ export function clientDeleted(tx: Tx, input: Of<'clientDeleted'>): void {
   if (client.status !== 'reset') {
     return tx.actionResult(input.actionId, false, 'notReset', `client ${client.id} is ${client.status}; only a reset client can be deleted`);
   }
-  tx.clients = tx.clients.delete(client.id);
+  tx.deleteClient(client.id);
   const profile = tx.profile(client.profileId)!;
   tx.putProfile({ ...profile, clientCount: profile.clientCount - 1 });
   tx.notify({ type: 'clientDeleted', clientId: client.id });

@@ -62,7 +62,7 @@ export function profileRemoved(tx: Tx, input: Of<'profileRemoved'>): void {
   if (p.clientCount > 0) {
     return tx.actionResult(input.actionId, false, 'profileNotEmpty', `profile ${p.id} still has ${p.clientCount} client(s); delete them first`);
   }
-  tx.profiles = tx.profiles.delete(p.id);
+  tx.deleteProfile(p.id);
   changed(tx, p, 'removed');
   tx.actionResult(input.actionId, true, null, `profile ${p.id} removed`);
 }
