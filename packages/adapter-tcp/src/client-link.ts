@@ -206,7 +206,7 @@ export class TcpClientLink implements ClientLink {
     if (abrupt) {
       this.socket.destroy();
     } else if (!this.socket.destroyed) {
-      this.socket.end();
+      this.writer.end();
       this.cancelLinger = this.clock.setTimer(this.clock.now() + this.lingerMs, () => this.socket.destroy());
     }
     // Keep reading (and discarding) until the hub hangs up, so the close is a FIN, not a reset.

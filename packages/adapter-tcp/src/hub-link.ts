@@ -232,7 +232,7 @@ export class HubLink {
     this.cancelDeadline?.();
     this.cancelDeadline = undefined;
     const written = this.writer.write([closePayload(reason)]);
-    this.socket.end();
+    this.writer.end();
     this.cancelLinger = this.host.options.clock.setTimer(this.host.options.clock.now() + this.host.options.lingerMs, () => {
       this.cancelLinger = undefined;
       this.socket.destroy();
