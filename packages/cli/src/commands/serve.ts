@@ -1,7 +1,7 @@
 /**
- * Theory of operation: `dialoghub serve` — a TCP hub on a data directory
- * until SIGINT or SIGTERM, then a graceful stop (src/serve/server.ts does
- * the work). This module reads the options, sets up the log, waits for the
+ * Theory of operation: `dialoghub serve` — a hub on a data directory, over
+ * TCP or (with `--ftp URL`) an FTP mailbox, until SIGINT or SIGTERM, then a
+ * graceful stop (src/serve/server.ts does the work). This module reads the options, sets up the log, waits for the
  * signal and stops the hub once: a repeated signal during the stop is
  * logged and ignored (a terminal's Ctrl+C may reach the process twice, from
  * the terminal and through bin/dialoghub.js). Everything the hub does is
@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelName } from '../serve/logger.js';
 import { profileSpecs } from '../serve/profile-spec.js';
 import { DEFAULT_APP_TYPES, startServer, type ServerConfig, type ServeSummary } from '../serve/server.js';
+import { DEFAULT_POLL_INTERVAL_MS, FTP_PASSWORD_ENV, FTP_USER_ENV, parseFtpUrl, type FtpServeTarget } from '../serve/ftp-target.js';
 
 /** The port `serve` listens on unless told otherwise. */
 export const DEFAULT_PORT = 7420;
@@ -86,7 +87,30 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** `--ftp` and its companions; null without `--ftp`. Mixing them with the TCP options is a usage error. */
+function parseFtp(o: Readonly<Record<string, unknown>>): FtpServeTarget | null {
+  if (o['ftp'] === undefined) {
+    for (const [key, flag] of [['ftps', '--ftps'], ['ftpsCa', '--ftps-ca'], ['pollInterval', '--poll-interval']] as const) {
+      if (o[key] !== undefined) throw new UsageError(`${flag} needs --ftp`);
+    }
+    return null;
+  }
+  for (const [key, flag] of [['host', '--host'], ['port', '--port'], ['tlsKey', '--tls-key'], ['tlsCert', '--tls-cert']] as const) {
+    if (o[key] !== undefined) throw new UsageError(`${flag} is for TCP; --ftp serves an FTP mailbox instead`);
+  }
+  if (typeof o['ftp'] !== 'string' || o['ftp'].trim() === '') throw new UsageError('--ftp needs a URL');
+  const caFile = typeof o['ftpsCa'] === 'string' ? o['ftpsCa'] : null;
+  if (caFile !== null && o['ftps'] !== true) throw new UsageError('--ftps-ca needs --ftps');
+  return {
+    ...parseFtpUrl(o['ftp'].trim()),
+    tls: o['ftps'] === true,
+    caFile,
+    pollIntervalMs: o['pollInterval'] === undefined ? DEFAULT_POLL_INTERVAL_MS : integer(o['pollInterval'], '--poll-interval', 1, 86_400_000),
+  };
+}
+
 export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOptions {
+  const ftp = parseFtp(o);
   const host = typeof o['host'] === 'string' ? o['host'].trim() : '127.0.0.1';
   if (host === '') throw new UsageError('--host is empty');
   const keyFile = o['tlsKey'];
@@ -115,6 +139,7 @@ export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOp
     echo: o['echo'] === true,
     trace: typeof o['trace'] === 'string' ? o['trace'] : null,
     admin: o['admin'] === false ? null : { host: adminHost, port: adminPort },
+    ftp,
     logLevel: o['logLevel'] === undefined ? 'info' : oneOf(o['logLevel'], '--log-level', LOG_LEVELS),
     logFormat: o['logFormat'] === undefined ? 'auto' : oneOf(o['logFormat'], '--log-format', LOG_FORMATS),
   };
@@ -124,11 +149,15 @@ export const serveCommand: CliCommand<ServeCommandOptions, ServeCommandResult> =
   name: 'serve',
   configure(command: Command): void {
     command
-      .description('run a hub over TCP on a data directory until SIGINT/SIGTERM; one log line per client event')
+      .description('run a hub over TCP (or an FTP mailbox with --ftp) on a data directory until SIGINT/SIGTERM; one log line per client event')
       .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
       .option('--port <port>', `port to listen on; 0 picks a free one (default ${DEFAULT_PORT})`)
       .option('--tls-key <file>', 'serve TLS with this PEM key (with --tls-cert)')
       .option('--tls-cert <file>', 'serve TLS with this PEM certificate (with --tls-key)')
+      .option('--ftp <url>', `serve an FTP mailbox instead of listening: ftp://[user[:password]@]host[:port][/dir] (credentials also from ${FTP_USER_ENV} / ${FTP_PASSWORD_ENV})`)
+      .option('--ftps', 'with --ftp: explicit FTPS (AUTH TLS), certificate checked against the system CAs or --ftps-ca')
+      .option('--ftps-ca <file>', 'with --ftps: trust the PEM certificates in this file instead of the system CAs')
+      .option('--poll-interval <ms>', `with --ftp: milliseconds between mailbox ticks (default ${DEFAULT_POLL_INTERVAL_MS})`)
       .option('--data <dir>', `the data directory: journal, snapshots, lock (default ${DEFAULT_DATA_DIR})`)
       .option('--policy <policy>', `re-login policy of a new hub: ${POLICIES.join(' | ')} (default replaceOld)`)
       .option('--app-types <list>', `application message types of a new hub, comma-separated (default ${DEFAULT_APP_TYPES.join(',')})`)

@@ -1,10 +1,11 @@
 /**
  * Theory of operation: the hub `dialoghub serve` runs — the runtime's `Hub`
- * over a `JournalStore` in the data directory and the TCP transport, with
- * logging around it. The order matters:
+ * over a `JournalStore` in the data directory and the TCP transport (or,
+ * with `--ftp`, the FTP mailbox transport of `@dialoghub/adapter-ftp` and
+ * the core's `MAILBOX_TIMINGS`), with logging around it. The order matters:
  *
- * 1. read the TLS files and build the transport (bad options fail here,
- *    before the data directory is touched);
+ * 1. read the TLS (or FTPS CA) files and build the transport (bad options
+ *    fail here, before the data directory is touched);
  * 2. open the store (takes the directory's lock) and the hub, which recovers
  *    the state from the snapshot and the journal; listeners and handlers are
  *    attached in `setup`, so the sessions the restart ends are logged too;
@@ -13,7 +14,10 @@
  *    its token comes from DIALOGHUB_ADMIN_TOKEN or `<data>/admin-token`
  *    (created 0600 on first start); the log names the file, never the
  *    token;
- * 5. only then listen, and say where (`listening on HOST:PORT`).
+ * 5. only then listen, and say where (`listening on HOST:PORT`); for a
+ *    mailbox, connect to the FTP server, make sure the mailbox directories
+ *    exist, and say which (`serving the mailbox ftp://user@host:port/dir`,
+ *    never the password). Every mailbox tick then logs what it moved.
  *
  * Any failure after step 2 closes the hub again, so the lock is released
  * and nothing is half-done. `close` is `hub.close()`: every client is told
@@ -24,13 +28,15 @@
  * payload. Every protocol decision is the core's.
  */
 import { readFile } from 'node:fs/promises';
-import { HubUsageError, type HubConfig, type Policy } from '@dialoghub/core';
+import { HubUsageError, MAILBOX_TIMINGS, type HubConfig, type Policy } from '@dialoghub/core';
 import { JournalStore, Hub, type LogCommand } from '@dialoghub/runtime';
 import { TcpTransport, type TcpLogEntry } from '@dialoghub/adapter-tcp';
+import { FtpTransport, type FtpLogEntry } from '@dialoghub/adapter-ftp';
 import { loadOrCreateToken, startAdmin, type RunningAdmin } from '@dialoghub/admin';
 import type { Logger } from 'pino';
 import { asInputError, InputError, readingInput, UsageError } from '../errors.js';
 import { eventLine, LostCauses } from './event-lines.js';
+import { ftpServerOptions, redacted, tickLine, type FtpServeTarget } from './ftp-target.js';
 import { GatedTransport } from './gated-transport.js';
 import type { ProfileSpec } from './profile-spec.js';
 import { TraceRecorder } from './trace-recorder.js';
@@ -58,13 +64,18 @@ export interface ServerConfig {
   readonly snapshotEvery?: number;
   /** The operator console's address (`--admin-host`, `--admin-port`), or null/absent for none (`--no-admin`). */
   readonly admin?: { readonly host: string; readonly port: number } | null;
-  /** Where `DIALOGHUB_ADMIN_TOKEN` is looked up. Default `process.env`. */
+  /** Where `DIALOGHUB_ADMIN_TOKEN` (and `DIALOGHUB_FTP_USER` / `DIALOGHUB_FTP_PASSWORD`) are looked up. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `--ftp`: serve this FTP mailbox instead of listening on `host`/`port` (which are then ignored). Null/absent: TCP. */
+  readonly ftp?: FtpServeTarget | null;
 }
 
 export interface ServeSummary {
+  /** The TCP address, or the FTP server's. */
   readonly host: string;
   readonly port: number;
+  /** `--ftp`: the mailbox served, without the password; null over TCP. */
+  readonly mailbox: string | null;
   readonly reason: string;
   readonly uptimeMs: number;
   /** Inputs this run stepped. */
@@ -109,6 +120,42 @@ function coreLog(log: Logger, entry: LogCommand): void {
 
 function tcpLog(log: Logger): (entry: TcpLogEntry) => void {
   return (entry) => log[entry.level]({ src: 'tcp', event: entry.event, link: entry.link, detail: entry.detail }, `tcp: ${entry.event}`);
+}
+
+function ftpLog(log: Logger): (entry: FtpLogEntry) => void {
+  return (entry) => log[entry.level]({ src: 'ftp', event: entry.event, link: entry.link, detail: entry.detail }, `ftp: ${entry.event}`);
+}
+
+/** The mailbox transport of `--ftp`, and how logs name it. */
+interface Mailbox {
+  readonly transport: FtpTransport;
+  /** `ftp://user@host:port/dir`: no password. */
+  readonly url: string;
+  readonly target: FtpServeTarget;
+}
+
+async function mailboxFor(target: FtpServeTarget, env: Readonly<Record<string, string | undefined>>, log: Logger): Promise<Mailbox> {
+  const { server, user, passwordFrom } = await ftpServerOptions(target, env);
+  const url = redacted(target, user);
+  if (passwordFrom === 'url') {
+    log.warn({ event: 'ftpPasswordInUrl', mailbox: url }, 'the FTP password in --ftp can be seen by other users of this machine (ps): prefer DIALOGHUB_FTP_PASSWORD');
+  }
+  try {
+    const transport = new FtpTransport({
+      server,
+      ...(target.remoteDir !== undefined ? { remoteDir: target.remoteDir } : {}),
+      pollIntervalMs: target.pollIntervalMs,
+      onTick: (report) => {
+        const line = tickLine(report);
+        log[line.level](line.fields, line.msg);
+      },
+      log: ftpLog(log),
+    });
+    return { transport, url, target };
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(`--ftp: ${e.message}`);
+    throw e;
+  }
 }
 
 async function tlsOptions(tls: ServerConfig['tls']): Promise<{ key: Buffer; cert: Buffer } | undefined> {
@@ -161,13 +208,32 @@ function checkKeptConfig(hub: Hub, config: ServerConfig, log: Logger): void {
   }
 }
 
+/** Warns when a restored hub keeps timings other than `MAILBOX_TIMINGS` (a data directory first served over TCP). */
+function checkKeptTimings(hub: Hub, log: Logger): void {
+  const kept = hub.state.config;
+  const keys = ['syncAfterMs', 'syncEveryMs', 'deadAfterMs', 'retryAfterMs'] as const;
+  const differs = keys.filter((k) => kept[k] !== MAILBOX_TIMINGS[k]);
+  if (differs.length === 0) return;
+  log.warn(
+    { event: 'timingsKept', ...Object.fromEntries(keys.map((k) => [k, kept[k]])) },
+    `the data directory's hub keeps the timings it was created with (${differs.map((k) => `${k} ${kept[k]}`).join(', ')}), not the mailbox's: clients polling every few seconds or more may be declared offline; serve a mailbox from a new data directory`,
+  );
+}
+
 /** Starts the hub (see the module comment). Throws `UsageError` / `InputError` for what the user can fix. */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   const started = Date.now();
-  const tls = await tlsOptions(config.tls);
-  const transport = transportFor(config, tls, log);
-  const gate = new GatedTransport(transport);
-  const hubConfig: HubConfig = { ...(config.policy !== null ? { policy: config.policy } : {}), appMessageTypes: config.appTypes ?? DEFAULT_APP_TYPES };
+  const ftp = config.ftp ?? null;
+  const tls = ftp === null ? await tlsOptions(config.tls) : undefined;
+  const mailbox = ftp === null ? null : await mailboxFor(ftp, config.env ?? process.env, log);
+  const tcp = mailbox === null ? transportFor(config, tls, log) : null;
+  const gate = new GatedTransport(mailbox?.transport ?? tcp!);
+  const hubConfig: HubConfig = {
+    // A mailbox is polled: the seed's 30 s ticks, not a connection's heartbeats (protocol.md §7.2).
+    ...(mailbox !== null ? MAILBOX_TIMINGS : {}),
+    ...(config.policy !== null ? { policy: config.policy } : {}),
+    appMessageTypes: config.appTypes ?? DEFAULT_APP_TYPES,
+  };
   const store = await readingInput(config.dataDir, () => JournalStore.open({ dir: config.dataDir, onWarning: (m) => log.warn({ event: 'journalRepaired' }, m) }));
   const causes = new LostCauses();
   const recorder =
@@ -175,7 +241,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       ? null
       : new TraceRecorder(config.trace, {
           writer: 'dialoghub serve',
-          extra: { serve: { host: config.host, port: config.port, data: config.dataDir } },
+          extra: { serve: mailbox !== null ? { mailbox: mailbox.url, data: config.dataDir } : { host: config.host, port: config.port, data: config.dataDir } },
           onError: (e) => log.error({ event: 'traceFailed', trace: config.trace }, `the trace ${config.trace} cannot be written, recording stopped: ${errnoText(e)}`),
         });
   let firstSeq = 0;
@@ -223,6 +289,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const summary = (reason: string, online: number): ServeSummary => ({
     host: config.host,
     port: config.port,
+    mailbox: mailbox?.url ?? null,
     reason,
     uptimeMs: Date.now() - started,
     inputs: hub.journalSeq - firstSeq,
@@ -246,6 +313,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     return abort(asInputError(e, config.trace ?? 'the trace'));
   }
   checkKeptConfig(hub, config, log);
+  if (mailbox !== null) checkKeptTimings(hub, log);
   try {
     await ensureProfiles(hub, config.profiles, log);
   } catch (e) {
@@ -275,29 +343,32 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   try {
     await gate.open();
   } catch (e) {
+    if (mailbox !== null) return abort(new InputError(`cannot serve the mailbox ${mailbox.url}: ${errnoText(e)}`, { cause: e }));
     return abort(new InputError(`cannot listen on ${config.host}:${config.port}: ${errnoText(e)}`, { cause: e }));
   }
-  const address = transport.address();
+  const address = tcp !== null ? tcp.address() : { host: mailbox!.target.host, port: mailbox!.target.port };
   const s = hub.state;
-  log.info(
-    {
-      event: 'listening',
-      host: address.host,
-      port: address.port,
-      tls: tls !== undefined,
-      data: config.dataDir,
-      journalSeq: hub.journalSeq,
-      policy: s.config.policy,
-      appTypes: s.config.appMessageTypes,
-      profiles: s.profiles.size,
-      clients: s.clients.size,
-      echo: config.echo,
-      trace: config.trace,
-      semiSpaceMiB: semiSpaceMiB(),
-      node: process.version,
-    },
-    `listening on ${address.host}:${address.port}${tls !== undefined ? ' (TLS)' : ''}`,
-  );
+  const common = {
+    data: config.dataDir,
+    journalSeq: hub.journalSeq,
+    policy: s.config.policy,
+    appTypes: s.config.appMessageTypes,
+    profiles: s.profiles.size,
+    clients: s.clients.size,
+    echo: config.echo,
+    trace: config.trace,
+    semiSpaceMiB: semiSpaceMiB(),
+    node: process.version,
+  };
+  if (mailbox !== null) {
+    const every = mailbox.target.pollIntervalMs;
+    log.info(
+      { event: 'serving', mailbox: mailbox.url, ftps: mailbox.target.tls, pollIntervalMs: every, syncAfterMs: s.config.syncAfterMs, deadAfterMs: s.config.deadAfterMs, ...common },
+      `serving the mailbox ${mailbox.url}${mailbox.target.tls ? ' (FTPS)' : ''}, a tick every ${every} ms`,
+    );
+  } else {
+    log.info({ event: 'listening', host: address.host, port: address.port, tls: tls !== undefined, ...common }, `listening on ${address.host}:${address.port}${tls !== undefined ? ' (TLS)' : ''}`);
+  }
 
   return {
     host: address.host,
