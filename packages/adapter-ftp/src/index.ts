@@ -49,3 +49,13 @@ export {
 export { fitFrames, type ClientFrame, type HubFrame, type SizedFrame } from './frames.js';
 // The original Hub file format (docs/adapters/ftp-legacy.md).
 export * from './legacy/index.js';
+// The mailbox format that writes it (docs/adapters/ftp-legacy.md §9).
+export {
+  LEGACY_HUB_FORMAT,
+  LEGACY_FRAME_PLACES,
+  LEGACY_PART_KINDS,
+  LEGACY_SUPPLEMENT_MAGIC,
+  LEGACY_SUPPLEMENT_VERSION,
+  legacyHubFormat,
+  type LegacyHubFormatOptions,
+} from './legacy-format.js';
