@@ -20,6 +20,7 @@ export { AdminMetrics, type AdminMetricsOptions } from './metrics.js';
 export { EventFeed, sseFrame, type EventFeedOptions } from './event-feed.js';
 export { RecentDialog, describeBody, type RecentDialogOptions } from './recent-dialog.js';
 export { listClients, clientsOf, clientDetail, listProfiles, hubStats, type ClientFilter } from './queries.js';
+export type { RouteInfo } from './router.js';
 export { pageBundle, renderPage, WEB_BUILD, type Page, type PageBundle } from './page.js';
 export { AdminClient, AdminApiError, type AdminClientOptions } from './client.js';
 export type * from './api-types.js';

@@ -8,7 +8,7 @@
  *   and the loop (`Hub.observe`: dialog messages received and written,
  *   transport command failures, group-commit latency).
  * - Gauges are read from the state at scrape time: registered clients by
- *   status and profile, online clients by profile, outbox depth, profiles by
+ *   status and profile, online clients by status and profile, outbox depth, profiles by
  *   mode, the journal's position. One pass over the clients serves every
  *   gauge of a scrape (cached by state identity).
  *
@@ -29,7 +29,7 @@ export interface AdminMetricsOptions {
 interface Scan {
   readonly state: HubState;
   readonly registered: Map<string, { profile: string; status: string; n: number }>;
-  readonly online: Map<string, number>;
+  readonly online: Map<string, { profile: string; status: string; n: number }>;
   readonly outboxDepth: number;
   readonly outboxMax: number;
 }
@@ -88,12 +88,12 @@ export class AdminMetrics {
     });
     new Gauge({
       name: 'dialoghub_clients_online',
-      help: 'Online clients (always enabled) by profile.',
-      labelNames: ['profile'],
+      help: 'Online clients by status and profile (the core keeps only enabled clients online, so status is always enabled).',
+      labelNames: ['status', 'profile'],
       registers,
       collect() {
         this.reset();
-        for (const [profile, n] of scan().online) this.set({ profile }, n);
+        for (const r of scan().online.values()) this.set({ status: r.status, profile: r.profile }, r.n);
       },
     });
     new Gauge({
@@ -212,13 +212,18 @@ export class AdminMetrics {
       outboxDepth += depth;
       if (depth > outboxMax) outboxMax = depth;
     }
-    const online = new Map<string, number>();
+    const online = new Map<string, { profile: string; status: string; n: number }>();
     for (const s of state.sessions.values()) {
       const depth = s.dialog.outbox.length;
       outboxDepth += depth;
       if (depth > outboxMax) outboxMax = depth;
-      const profile = String(state.clients.get(s.clientId)?.profileId ?? 0);
-      online.set(profile, (online.get(profile) ?? 0) + 1);
+      const client = state.clients.get(s.clientId);
+      const profile = String(client?.profileId ?? 0);
+      const status = client?.status ?? 'enabled';
+      const key = `${profile}|${status}`;
+      const r = online.get(key);
+      if (r === undefined) online.set(key, { profile, status, n: 1 });
+      else r.n++;
     }
     this.scanned = { state, registered, online, outboxDepth, outboxMax };
     return this.scanned;

@@ -21,9 +21,19 @@ export type RouteHandler = (ctx: RouteContext) => void | Promise<void>;
 
 interface Route {
   readonly method: string;
+  readonly pattern: string;
   readonly parts: readonly string[];
   readonly handler: RouteHandler;
   /** Reachable without the admin token (only the login page). */
+  readonly isPublic: boolean;
+}
+
+/** A route as `Router.list` describes it. */
+export interface RouteInfo {
+  readonly method: string;
+  /** The path pattern, `:name` for a captured segment (`/api/clients/:id`). */
+  readonly pattern: string;
+  /** Reachable without the admin token. */
   readonly isPublic: boolean;
 }
 
@@ -40,7 +50,7 @@ export class Router {
 
   /** Adds a route. `isPublic` routes skip authentication: keep them free of data. */
   add(method: string, pattern: string, handler: RouteHandler, isPublic = false): this {
-    this.routes.push({ method, parts: pattern.split('/').filter((p) => p !== ''), handler, isPublic });
+    this.routes.push({ method, pattern, parts: pattern.split('/').filter((p) => p !== ''), handler, isPublic });
     return this;
   }
 
@@ -66,10 +76,15 @@ export class Router {
     throw new HttpError(404, 'notFound', `no route ${path}`);
   }
 
-  /** True when some public route matches `path` (with any method). */
-  isPublicPath(path: string): boolean {
+  /** Every route, in the order added (for tests and docs: what must answer 401 without the token). */
+  list(): readonly RouteInfo[] {
+    return this.routes.map((r) => ({ method: r.method, pattern: r.pattern, isPublic: r.isPublic }));
+  }
+
+  /** True when a public route serves `method` on `path` (HEAD counts as GET); any other method on that path still needs the token. */
+  isPublic(method: string, path: string): boolean {
     const segments = path.split('/').filter((p) => p !== '');
-    return this.routes.some((r) => r.isPublic && matchParts(r.parts, segments) !== null);
+    return this.routes.some((r) => r.isPublic && (r.method === method || (method === 'HEAD' && r.method === 'GET')) && matchParts(r.parts, segments) !== null);
   }
 }
 

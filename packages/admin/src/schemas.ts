@@ -41,7 +41,7 @@ export function listQuerySchema(maxLimit: number) {
 
 /** `GET /api/events` query. */
 export const eventsQuerySchema = z.strictObject({
-  since: z.string().regex(/^[0-9]{1,15}$/, 'since is an event id').transform(Number).optional(),
+  since: z.string().regex(/^(?:[0-9a-f]{1,32}-)?[0-9]{1,15}$/, 'since is an event id (<epoch>-<n>, or <n>)').optional(),
 });
 
 export const setStatusBody = z.strictObject({ status: statusSchema });

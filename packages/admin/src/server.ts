@@ -2,18 +2,20 @@
  * Theory of operation: the admin server — an HTTP API over a running `Hub`,
  * its live feed, its metrics and the console page.
  *
- * 1. Every request but the login page needs `Authorization: Bearer <token>`
- *    (compared in constant time); without it the answer is 401, whatever the
- *    path, so not even the list of routes leaks. The login page is code
- *    without data.
+ * 1. Every request but `GET /` (the login page) needs `Authorization:
+ *    Bearer <token>` (compared in constant time); without it the answer is
+ *    401, whatever the path or method, so not even the list of routes leaks.
+ *    The login page is code without data.
  * 2. Reads are pure functions of `hub.state` (queries.ts).
  * 3. Every action is one `hub.operate(...)`: an operator input, stepped by
  *    the core, journaled and replayable like any other, with the same
  *    invariants. Its outcome is the answer: 200, or the core's refusal
- *    reason with 404 (unknown client or profile), 422 (an invalid value) or
- *    409 (the state does not allow it).
+ *    reason with 404 (unknown client or profile), 422 (an invalid value),
+ *    409 (the state does not allow it) or 503 (the hub has stopped).
  * 4. Bad input — a malformed or oversize body, a value the schema refuses,
  *    an unknown route — is a 4xx with a message, never a 500.
+ * 5. Once the hub has stopped on a store failure, every route but the page
+ *    answers 503 `storeFailed`: its state is then ahead of its journal.
  *
  * The server attaches a listener (`onAny`) and an observer (`observe`) to
  * the hub and detaches them on `close`; it never closes the hub.
@@ -30,7 +32,7 @@ import { AdminMetrics } from './metrics.js';
 import { pageBundle, renderPage } from './page.js';
 import { clientDetail, hubStats, listClients, listProfiles } from './queries.js';
 import { RecentDialog, type RecentDialogOptions } from './recent-dialog.js';
-import { Router, type RouteContext } from './router.js';
+import { Router, type RouteContext, type RouteInfo } from './router.js';
 import {
   createProfileBody,
   emptyBody,
@@ -85,6 +87,8 @@ export interface RunningAdmin {
   readonly metrics: AdminMetrics;
   /** The live feed. */
   readonly feed: EventFeed;
+  /** Every route the server answers; only the console page (`GET /`) is public. */
+  readonly routes: readonly RouteInfo[];
   /** Stops listening, ends the feed's streams and detaches from the hub (the hub keeps running). Idempotent. */
   close(): Promise<void>;
 }
@@ -102,6 +106,9 @@ export function refusalStatus(reason: string | null): number {
     case 'invalidStatus':
     case 'invalidInput':
       return 422;
+    case 'storeFailed':
+      // The hub stopped on a store failure (it must be restarted): not the request's fault.
+      return 503;
     default:
       return 409;
   }
@@ -233,8 +240,8 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     .add('GET', '/api/events', (ctx) => {
       const q = validate(eventsQuerySchema, Object.fromEntries(ctx.query), 'query');
       const header = ctx.req.headers['last-event-id'];
-      const fromHeader = typeof header === 'string' && /^[0-9]{1,15}$/.test(header) ? Number(header) : undefined;
-      feed.subscribe(ctx.res, fromHeader ?? q.since ?? 0);
+      const fromHeader = typeof header === 'string' ? feed.resumeAfter(header.trim()) : undefined;
+      feed.subscribe(ctx.res, fromHeader ?? (q.since !== undefined ? feed.resumeAfter(q.since) : undefined) ?? 0);
     })
     .add('GET', '/metrics', async (ctx) => {
       noQuery(ctx);
@@ -249,7 +256,7 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     try {
       const url = new URL(req.url ?? '/', 'http://admin.invalid');
       path = url.pathname;
-      if (!router.isPublicPath(path)) {
+      if (!router.isPublic(method, path)) {
         const given = bearerToken(req.headers.authorization);
         if (given === null || !tokenMatches(given, token)) {
           req.resume();
@@ -257,6 +264,10 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
         }
       }
       const match = router.match(method, path);
+      // A hub stopped by a store failure holds a state ahead of its journal, which a restart forgets:
+      // show none of it, and let every route (the metrics too) say the hub must be restarted.
+      const failed = hub.failed;
+      if (failed !== null && !match.isPublic) throw new HttpError(503, 'storeFailed', `${failed.message}; restart the hub`);
       await match.handler({ req, res, params: match.params, query: url.searchParams });
     } catch (e) {
       if (res.headersSent) {
@@ -301,6 +312,7 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     port: address.port,
     metrics,
     feed,
+    routes: router.list(),
     close() {
       closing ??= (async () => {
         if (beat !== null) clearInterval(beat);

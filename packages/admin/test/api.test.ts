@@ -4,8 +4,11 @@
  * `hub.operate` (journaled and replayable), refusals with the core's reason,
  * and bad input that is always a 4xx, never a 500.
  */
-import { deserialize, serialize, step, type HubState } from '@dialoghub/core';
+import { checkInvariants, deserialize, serialize, step, type HubState } from '@dialoghub/core';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryNetwork } from '@dialoghub/adapter-memory';
+import { Hub, ManualClock, MemoryStore, seededEntropy } from '@dialoghub/runtime';
 import type { RunningAdmin } from '../src/index.js';
 import { admin, api, START, testHub, TOKEN, type TestHub } from './helpers.js';
 
@@ -28,36 +31,84 @@ async function twoProfiles(): Promise<void> {
 }
 
 describe('authentication', () => {
-  const routes: [string, string][] = [
-    ['GET', '/api/stats'],
-    ['GET', '/api/clients'],
-    ['GET', '/api/clients/1'],
-    ['POST', '/api/clients/1/status'],
-    ['POST', '/api/clients/1/kick'],
-    ['DELETE', '/api/clients/1'],
-    ['GET', '/api/profiles'],
-    ['POST', '/api/profiles'],
-    ['POST', '/api/profiles/1/mode'],
-    ['DELETE', '/api/profiles/1'],
-    ['GET', '/api/events'],
-    ['GET', '/metrics'],
-    ['GET', '/console.js'],
-    ['GET', '/no/such/route'],
-  ];
+  const WRONG: readonly (string | null)[] = [null, '', 'wrong-token-0123456789', `${TOKEN}x`, TOKEN.slice(0, -1), TOKEN.toUpperCase()];
+  /** Paths that no route serves: a static file must not be a way around the token either. */
+  const UNROUTED = ['/console.js', '/console.css', '/index.html', '/favicon.ico', '/web/main.ts', '/dist/web/console.js', '/api', '/api/', '/no/such/route', '/metrics/', '/%2e%2e/package.json'];
 
-  it('answers 401 on every route but the login page without the token, or with a wrong one', async () => {
-    for (const [method, path] of routes) {
-      for (const token of [null, 'wrong-token-0123456789', `${TOKEN}x`, TOKEN.slice(0, -1)]) {
-        const r = await api(a, method, path, method === 'GET' ? undefined : { status: 'banned' }, token);
-        expect(r.status, `${method} ${path} with ${String(token)}`).toBe(401);
-        expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
-        expect(r.body).toEqual({ error: 'unauthorized', message: expect.any(String) });
+  /** The status of `method path` with `token`, without waiting for a streamed body. */
+  async function statusOf(method: string, path: string, token: string | null, headers: Record<string, string> = {}): Promise<{ status: number; auth: string | null; body: unknown }> {
+    const abort = new AbortController();
+    const h: Record<string, string> = { ...headers };
+    if (token !== null) h['authorization'] = `Bearer ${token}`;
+    const withBody = method !== 'GET' && method !== 'HEAD';
+    if (withBody) h['content-type'] = 'application/json';
+    const res = await fetch(new URL(path, a.url), { method, headers: h, signal: abort.signal, ...(withBody ? { body: '{"status":"banned","id":9,"name":"x","mode":"manual","policy":null}' } : {}) });
+    let body: unknown = undefined;
+    if (method !== 'HEAD' && res.headers.get('content-type')?.startsWith('application/json') === true) body = await res.json();
+    abort.abort();
+    return { status: res.status, auth: res.headers.get('www-authenticate'), body };
+  }
+
+  const concrete = (pattern: string): string => pattern.replaceAll(':id', '1');
+
+  it('has exactly one public route, the console page', () => {
+    expect(a.routes.filter((r) => r.isPublic)).toEqual([{ method: 'GET', pattern: '/', isPublic: true }]);
+    // Every route of the issue is there: reads, actions, the feed and the metrics.
+    expect(a.routes.map((r) => `${r.method} ${r.pattern}`)).toEqual([
+      'GET /',
+      'GET /api/stats',
+      'GET /api/clients',
+      'GET /api/clients/:id',
+      'POST /api/clients/:id/status',
+      'POST /api/clients/:id/kick',
+      'DELETE /api/clients/:id',
+      'GET /api/profiles',
+      'POST /api/profiles',
+      'POST /api/profiles/:id/name',
+      'POST /api/profiles/:id/mode',
+      'POST /api/profiles/:id/policy',
+      'DELETE /api/profiles/:id',
+      'GET /api/events',
+      'GET /metrics',
+    ]);
+  });
+
+  it('answers 401 on every route but the console page, and on every unrouted path, without the right token', async () => {
+    const targets: [string, string][] = [
+      ...a.routes.filter((r) => !r.isPublic).flatMap((r): [string, string][] => (r.method === 'GET' ? [['GET', concrete(r.pattern)], ['HEAD', concrete(r.pattern)]] : [[r.method, concrete(r.pattern)]])),
+      ...UNROUTED.flatMap((p): [string, string][] => [['GET', p], ['POST', p]]),
+      // The page's path with another method is no way in either.
+      ['POST', '/'],
+      ['DELETE', '/'],
+    ];
+    for (const [method, path] of targets) {
+      for (const token of WRONG) {
+        const r = await statusOf(method, path, token);
+        expect(r.status, `${method} ${path} with ${JSON.stringify(token)}`).toBe(401);
+        expect(r.auth).toMatch(/^Bearer/);
+        if (method !== 'HEAD') expect(r.body).toEqual({ error: 'unauthorized', message: expect.any(String) });
       }
     }
-    // A malformed Authorization header is no token either.
-    expect((await api(a, 'GET', '/api/stats', undefined, null, { authorization: `Basic ${TOKEN}` })).status).toBe(401);
+    // A token anywhere but the Authorization header is no token: not as Basic, not in the query, not in a cookie.
+    for (const [method, path] of [['GET', '/api/stats'], ['GET', '/api/events'], ['GET', '/metrics']] as const) {
+      expect((await statusOf(method, path, null, { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` })).status).toBe(401);
+      expect((await statusOf(method, `${path}?token=${TOKEN}`, null)).status).toBe(401);
+      expect((await statusOf(method, `${path}?access_token=${TOKEN}`, null)).status).toBe(401);
+      expect((await statusOf(method, path, null, { cookie: `token=${TOKEN}` })).status).toBe(401);
+    }
     // Nothing happened to the hub.
     expect(t.hub.state.profiles.size).toBe(0);
+    expect(t.hub.journalSeq).toBe(0);
+  });
+
+  it('lets the right token through on every route (so the 401s above are the token, not the path)', async () => {
+    for (const r of a.routes) {
+      const { status } = await statusOf(r.method, concrete(r.pattern), TOKEN);
+      expect(status, `${r.method} ${r.pattern}`).not.toBe(401);
+      expect(status, `${r.method} ${r.pattern}`).toBeLessThan(500);
+    }
+    // The right token on an unrouted path is a plain 404.
+    expect((await statusOf('GET', '/console.js', TOKEN)).status).toBe(404);
   });
 
   it('serves the login page without the token, with code and no data, under a strict CSP', async () => {
@@ -74,8 +125,11 @@ describe('authentication', () => {
     expect(csp).toContain("connect-src 'self'");
     expect(r.headers.get('x-frame-options')).toBe('DENY');
     expect(r.headers.get('cache-control')).toBe('no-store');
-    // The page is the only public route: a POST to it is still a 405, not a way in.
-    expect((await api(a, 'POST', '/', {}, null)).status).toBe(405);
+    // Only GET (and HEAD) of the page is public: another method on its path needs the token, and is then a 405.
+    expect((await api(a, 'POST', '/', {}, null)).status).toBe(401);
+    expect((await api(a, 'POST', '/', {})).status).toBe(405);
+    const head = await fetch(a.url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
   });
 });
 
@@ -234,6 +288,16 @@ describe('actions go through hub.operate', () => {
     let state: HubState = restored.value;
     for (const r of records) state = step(state, r.input, r.now).state;
     expect(serialize(state)).toEqual(serialize(t.hub.state));
+    // Each console action is in the journal as the operator input it was, and the invariants hold.
+    expect(records.map((r) => r.input.type).filter((type) => ['statusSet', 'clientDeleted', 'profileRenamed', 'profileCreated'].includes(type))).toEqual([
+      'profileCreated',
+      'profileCreated',
+      'statusSet',
+      'statusSet',
+      'clientDeleted',
+      'profileRenamed',
+    ]);
+    expect(checkInvariants(state)).toEqual([]);
   });
 });
 
@@ -278,6 +342,32 @@ describe('bad input is a 4xx with a message, never a 500', () => {
     expect(r.body.message.length).toBeGreaterThan(5);
   });
 
+  it('any body, path id or query is answered below 500 (property, seeded)', async () => {
+    await twoProfiles();
+    await t.register(5, 1);
+    const actions = a.routes.filter((r) => r.method !== 'GET');
+    const segment = fc.oneof(fc.constantFrom('1', '2', '5', '0', '4294967295', '4294967296', '-1', '1.5', '1e3', '0x10', ' 1', ''), fc.string({ maxLength: 12 }).map(encodeURIComponent));
+    const body = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+      fc.record({ status: fc.constantFrom('enabled', 'disabled', 'banned', 'reset', 'gone'), id: fc.integer({ min: -2, max: 2 ** 33 }), name: fc.string({ maxLength: 20 }), mode: fc.constantFrom('auto', 'manual', 'x'), policy: fc.constantFrom('replaceOld', 'ignoreNew', 'seniority', null, 7) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 40 }),
+    );
+    const query = fc.dictionary(fc.constantFrom('profile', 'status', 'online', 'q', 'offset', 'limit', 'since', 'x'), fc.string({ maxLength: 12 }), { maxKeys: 4 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...actions), segment, body, query, async (route, id, payload, q) => {
+        const r = await api(a, route.method, route.pattern.replaceAll(':id', id === '' ? '%20' : id), payload);
+        expect(r.status, `${route.method} ${route.pattern} ${id} ${payload}`).toBeLessThan(500);
+        expect(r.body).toEqual(r.status === 200 ? expect.objectContaining({ ok: true }) : { error: expect.any(String), message: expect.any(String) });
+        const list = await api(a, 'GET', `/api/clients?${new URLSearchParams(q)}`);
+        expect(list.status, JSON.stringify(q)).toBeLessThan(500);
+        expect([200, 400]).toContain(list.status);
+      }),
+      { seed: 6006, numRuns: 150 },
+    );
+    // The hub is still consistent and serving.
+    expect((await api(a, 'GET', '/api/stats')).status).toBe(200);
+  });
+
   it('refuses an oversize body with 413 and keeps serving', async () => {
     const big = JSON.stringify({ name: 'x'.repeat(70 * 1024) });
     const r = await api(a, 'POST', '/api/profiles/1/name', big);
@@ -296,6 +386,39 @@ describe('bad input is a 4xx with a message, never a 500', () => {
     } as RequestInit);
     expect(chunked.status).toBe(413);
     expect((await api(a, 'GET', '/api/stats')).status).toBe(200);
+  });
+
+  it('an action whose journal write fails is a 503 storeFailed, and so is every route but the page after it', async () => {
+    class FailingStore extends MemoryStore {
+      failing = false;
+      override async append(records: Parameters<MemoryStore['append']>[0]): Promise<void> {
+        if (this.failing) throw new Error('no space left on device');
+        return super.append(records);
+      }
+    }
+    const store = new FailingStore();
+    const hub = await Hub.open({ transport: createMemoryNetwork().transport, store, clock: new ManualClock(START), entropy: seededEntropy(1) });
+    const b = await admin(hub);
+    try {
+      expect((await api(b, 'POST', '/api/profiles', { id: 1, name: 'one' })).status).toBe(200);
+      store.failing = true;
+      const r = await api(b, 'POST', '/api/profiles', { id: 2, name: 'two' });
+      expect(r).toMatchObject({ status: 503, body: { error: 'storeFailed' } });
+      expect(r.body.message).toContain('no space left on device');
+      // The hub's state now holds profile 2, which its journal does not: nothing is shown any more, every route says why.
+      expect(t.hub.failed).toBe(null);
+      expect(hub.failed).not.toBe(null);
+      for (const [method, path, body] of [['POST', '/api/profiles', { id: 3, name: 'three' }], ['GET', '/api/profiles'], ['GET', '/api/clients'], ['GET', '/api/stats'], ['GET', '/metrics'], ['GET', '/api/events']] as const) {
+        const answer = await api(b, method, path, body);
+        expect(answer, `${method} ${path}`).toMatchObject({ status: 503, body: { error: 'storeFailed', message: expect.stringContaining('restart the hub') } });
+      }
+      // The page still loads (it holds no data), and the token is still checked first.
+      expect((await api(b, 'GET', '/', undefined, null)).status).toBe(200);
+      expect((await api(b, 'GET', '/api/stats', undefined, null)).status).toBe(401);
+    } finally {
+      await b.close();
+      await hub.close();
+    }
   });
 
   it('an action on a closed hub is a 503', async () => {

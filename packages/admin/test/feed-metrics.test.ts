@@ -67,6 +67,37 @@ describe('live feed', () => {
     expect(a.feed.since(0).length).toBe(4);
   });
 
+  it('tags SSE ids with the feed epoch; an id of an earlier console gets the whole backlog', async () => {
+    await t.register(1, 1);
+    const first = readFeed(a);
+    await first.until((es) => es.length === 4, 'four events');
+    expect(first.ids).toEqual([1, 2, 3, 4].map((n) => `${a.feed.epoch}-${n}`));
+    const lastOfFirst = first.ids.at(-1)!;
+    first.close();
+    // Same console: resume after the id, in either form.
+    const same = readFeed(a, { 'last-event-id': `${a.feed.epoch}-3` });
+    await same.until((es) => es.length === 1, 'the one after it');
+    expect(same.entries.map((e) => e.id)).toEqual([4]);
+    same.close();
+    // The hub keeps running, the console restarts: its ids start at 1 again.
+    await a.close();
+    a = await admin(t.hub, { feed: { epoch: 'beef' } });
+    await t.register(2, 1);
+    const fresh = a.feed.since(0).length;
+    expect(fresh).toBeGreaterThan(0);
+    // The page reconnects with the old console's last id: it gets everything the new one kept, not nothing.
+    const resumed = readFeed(a, { 'last-event-id': lastOfFirst });
+    await resumed.until((es) => es.length === fresh, 'the new backlog');
+    expect(resumed.ids[0]).toBe('beef-1');
+    // A bare id larger than any issued is from an earlier console too.
+    const bare = readFeed(a, { 'last-event-id': '999' });
+    await bare.until((es) => es.length === fresh, 'the new backlog again');
+    // `?since` takes the same ids.
+    const bareSame = readFeed(a, {}, `/api/events?since=beef-${fresh - 1}`);
+    await bareSame.until((es) => es.length === 1, 'the last one');
+    for (const f of [resumed, bare, bareSame]) f.close();
+  });
+
   it('ends the streams when the console closes', async () => {
     const feed = readFeed(a);
     const res = await feed.response;
@@ -109,7 +140,8 @@ describe('metrics', () => {
     const m = r.text;
     expect(sample(m, 'dialoghub_clients_registered{status="disabled",profile="1"}')).toBe(1);
     expect(sample(m, 'dialoghub_clients_registered{status="enabled",profile="1"}')).toBe(1);
-    expect(sample(m, 'dialoghub_clients_online{profile="1"}')).toBe(1);
+    expect(sample(m, 'dialoghub_clients_online{status="enabled",profile="1"}')).toBe(1);
+    expect(sample(m, 'dialoghub_status_changes_total{to="disabled",cause="request"}')).toBe(1);
     expect(sample(m, 'dialoghub_logins_total{via="register"}')).toBe(2);
     expect(sample(m, 'dialoghub_registrations_total')).toBe(2);
     expect(sample(m, 'dialoghub_takeovers_total{conflict="otherClient",reason="replaced"}')).toBe(1);
@@ -122,8 +154,30 @@ describe('metrics', () => {
     expect(sample(m, 'dialoghub_outbox_depth_max')).toBe(1);
     expect(sample(m, 'dialoghub_profiles{mode="manual"}')).toBe(1);
     expect(sample(m, 'dialoghub_journal_seq')).toBe(t.hub.journalSeq);
-    expect(sample(m, 'dialoghub_journal_commit_seconds_count')).toBeGreaterThan(0);
+    const commits = sample(m, 'dialoghub_journal_commit_seconds_count')!;
+    expect(commits).toBeGreaterThan(0);
+    expect(sample(m, 'dialoghub_journal_commit_seconds_bucket{le="+Inf"}')).toBe(commits);
     expect(m).toContain('# TYPE dialoghub_transport_errors_total counter');
+    // Every family the console promises, with its type.
+    const families: [string, string][] = [
+      ['dialoghub_clients_registered', 'gauge'],
+      ['dialoghub_clients_online', 'gauge'],
+      ['dialoghub_logins_total', 'counter'],
+      ['dialoghub_sessions_ended_total', 'counter'],
+      ['dialoghub_takeovers_total', 'counter'],
+      ['dialoghub_requests_rejected_total', 'counter'],
+      ['dialoghub_registrations_total', 'counter'],
+      ['dialoghub_status_changes_total', 'counter'],
+      ['dialoghub_messages_received_total', 'counter'],
+      ['dialoghub_messages_written_total', 'counter'],
+      ['dialoghub_outbox_depth', 'gauge'],
+      ['dialoghub_outbox_depth_max', 'gauge'],
+      ['dialoghub_journal_commit_seconds', 'histogram'],
+      ['dialoghub_transport_errors_total', 'counter'],
+      ['dialoghub_profiles', 'gauge'],
+      ['dialoghub_journal_seq', 'gauge'],
+    ];
+    expect(m.split('\n').filter((l) => l.startsWith('# TYPE ')).sort()).toEqual(families.map(([n, ty]) => `# TYPE ${n} ${ty}`).sort());
     // Its own registry: nothing of prom-client's global one, no process metrics unless asked.
     expect(m).not.toContain('process_cpu');
   });

@@ -107,6 +107,8 @@ export async function api(a: RunningAdmin, method: string, path: string, body?: 
 /** A subscriber of the live feed: every entry it got, and a wait for one that matches. */
 export interface FeedReader {
   readonly entries: FeedEntry[];
+  /** The SSE `id:` of each entry, in order. */
+  readonly ids: string[];
   readonly response: Promise<IncomingMessage>;
   until(check: (entries: readonly FeedEntry[]) => boolean, what: string): Promise<void>;
   close(): void;
@@ -114,6 +116,7 @@ export interface FeedReader {
 
 export function readFeed(a: RunningAdmin, headers: Record<string, string> = {}, path = '/api/events'): FeedReader {
   const entries: FeedEntry[] = [];
+  const ids: string[] = [];
   const waiting = new Set<() => void>();
   let buffer = '';
   const url = new URL(path, a.url);
@@ -128,8 +131,11 @@ export function readFeed(a: RunningAdmin, headers: Record<string, string> = {}, 
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = frame.split('\n').find((l) => l.startsWith('data: '));
-          if (data !== undefined) entries.push(JSON.parse(data.slice(6)) as FeedEntry);
+          const lines = frame.split('\n');
+          const data = lines.find((l) => l.startsWith('data: '));
+          if (data === undefined) continue;
+          entries.push(JSON.parse(data.slice(6)) as FeedEntry);
+          ids.push(lines.find((l) => l.startsWith('id: '))?.slice(4) ?? '');
         }
         for (const w of [...waiting]) w();
       });
@@ -139,6 +145,7 @@ export function readFeed(a: RunningAdmin, headers: Record<string, string> = {}, 
   });
   return {
     entries,
+    ids,
     response,
     until(check, what) {
       return new Promise<void>((resolve, reject) => {

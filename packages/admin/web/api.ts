@@ -62,14 +62,15 @@ export async function call<T>(method: string, path: string, body?: unknown, toke
  * resumes after the last entry it saw (`Last-Event-ID`).
  */
 export function followFeed(onEntry: (e: FeedEntry) => void, onState: (live: boolean) => void, signal: AbortSignal): void {
-  let last = 0;
+  // The SSE id of the last entry (`<epoch>-<n>`): after a hub restart the server sees an old epoch and sends its whole backlog.
+  let last = '';
   const run = async (): Promise<void> => {
     while (!signal.aborted) {
       try {
         const token = savedToken();
         const headers: Record<string, string> = { accept: 'text/event-stream' };
         if (token !== null) headers['authorization'] = `Bearer ${token}`;
-        if (last > 0) headers['last-event-id'] = String(last);
+        if (last !== '') headers['last-event-id'] = last;
         const res = await fetch('api/events', { headers, signal });
         if (res.status === 401) {
           onUnauthorized();
@@ -87,14 +88,15 @@ export function followFeed(onEntry: (e: FeedEntry) => void, onState: (live: bool
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const frame = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const data = frame
-              .split('\n')
+            const lines = frame.split('\n');
+            const data = lines
               .filter((l) => l.startsWith('data: '))
               .map((l) => l.slice(6))
               .join('\n');
             if (data === '') continue;
             const entry = JSON.parse(data) as FeedEntry;
-            last = entry.id;
+            const id = lines.find((l) => l.startsWith('id: '));
+            if (id !== undefined) last = id.slice(4);
             onEntry(entry);
           }
         }

@@ -4,7 +4,8 @@
  * in sessionStorage and opens the console:
  *
  * - a header with the hub's counts and a live chart (online clients and
- *   messages per second), fed by polling `api/stats`;
+ *   messages per second), fed by polling `api/stats` (the counts also
+ *   right after each burst of feed events);
  * - the clients table (server-side filters and paging) with the client
  *   detail and its actions, and the profiles table with theirs; every action
  *   asks for confirmation first;
@@ -127,8 +128,8 @@ function showConsole(): void {
     ),
   );
   select('clients');
-  const poll = async (): Promise<void> => {
-    if (abort.signal.aborted) return;
+  /** Reads `api/stats` into the header; the periodic poll also adds a point to the chart. */
+  const refreshStats = async (chartPoint: boolean): Promise<void> => {
     try {
       const s = await call<HubStats>('GET', 'api/stats');
       online.textContent = s.online.toLocaleString('en');
@@ -136,14 +137,31 @@ function showConsole(): void {
       profiles.textContent = s.profiles.toLocaleString('en');
       outbox.textContent = s.outboxDepth.toLocaleString('en');
       journal.textContent = s.journalSeq.toLocaleString('en');
-      chart.add(s.online, s.messagesReceived + s.messagesWritten, performance.now());
-      canvas.dataset['points'] = String(chart.size);
+      if (chartPoint) {
+        const point = chart.add(s.online, s.messagesReceived + s.messagesWritten, performance.now());
+        canvas.dataset['points'] = String(chart.size);
+        canvas.dataset['online'] = String(point.online);
+        canvas.dataset['rate'] = point.perSecond.toFixed(2);
+      }
       status.textContent = 'connected';
       status.className = 'pill on';
     } catch {
       status.textContent = 'hub unreachable';
       status.className = 'pill off';
     }
+  };
+  let statsQueued: number | undefined;
+  /** Refreshes the header soon after an event, once for a burst (the chart keeps its regular poll). */
+  const statsSoon = (): void => {
+    if (statsQueued !== undefined) return;
+    statsQueued = window.setTimeout(() => {
+      statsQueued = undefined;
+      if (!abort.signal.aborted) void refreshStats(false);
+    }, 300);
+  };
+  const poll = async (): Promise<void> => {
+    if (abort.signal.aborted) return;
+    await refreshStats(true);
     if (!abort.signal.aborted) window.setTimeout(() => void poll(), STATS_EVERY_MS);
   };
   void poll();
@@ -156,6 +174,7 @@ function showConsole(): void {
       const id = typeof e['clientId'] === 'number' ? e['clientId'] : null;
       clientsView.changed(id);
       profilesSoon();
+      statsSoon();
     },
     (live) => feed.live(live),
     abort.signal,

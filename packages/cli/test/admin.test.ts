@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryNetwork } from '@dialoghub/adapter-memory';
+import { createMemoryNetwork, type MemoryNetwork } from '@dialoghub/adapter-memory';
 import { startAdmin, type RunningAdmin } from '@dialoghub/admin';
 import { clientId, profileId } from '@dialoghub/core';
 import { Hub, ManualClock, MemoryStore, seededEntropy } from '@dialoghub/runtime';
@@ -32,10 +32,11 @@ describe('dialoghub admin against a console', () => {
   let console_: RunningAdmin;
   const env = { DIALOGHUB_ADMIN_TOKEN: TOKEN };
   let url: string;
+  let net: MemoryNetwork;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dialoghub-cli-admin-'));
-    const net = createMemoryNetwork();
+    net = createMemoryNetwork();
     hub = await Hub.open({ transport: net.transport, store: new MemoryStore(), clock: new ManualClock(1_700_000_000_000), entropy: seededEntropy(5) });
     console_ = await startAdmin({ hub, token: TOKEN, port: 0, heartbeatMs: 0 });
     url = console_.url;
@@ -92,6 +93,27 @@ describe('dialoghub admin against a console', () => {
     expect((await admin(env, 'profile-remove', '2', '--url', url, '--json')).out).toContain('"kind":"done"');
     const missing = await admin(env, 'client', '99', '--url', url);
     expect(missing).toMatchObject({ code: 1, out: 'refused (unknownClient): client 99 does not exist\n' });
+  });
+
+  it('kicks an online client, resets it and deletes it', async () => {
+    expect((await admin(env, 'profile-create', '3', 'kiosk', '--url', url)).code).toBe(0);
+    const link = net.connect();
+    link.send({ kind: 'request', request: { kind: 'register', requestId: 1, clientId: clientId(31), profileId: profileId(3), contact: { name: 'Kiosk', phone: '', email: '' }, environment: { os: 'linux' } } });
+    await net.idle();
+    await hub.drain();
+    await net.idle();
+    expect(hub.state.online.has(31)).toBe(true);
+    const kick = await admin(env, 'kick', '31', '--url', url, '--json');
+    expect(kick.code).toBe(0);
+    expect(JSON.parse(kick.out)).toMatchObject({ kind: 'done', action: 'kick', result: { ok: true, journalSeq: hub.journalSeq } });
+    await net.idle();
+    expect(link.ended).toMatchObject({ by: 'hub', reason: 'kicked' });
+    expect(hub.state.clients.get(31)?.status).toBe('enabled');
+    expect((await admin(env, 'status', '31', 'reset', '--url', url)).code).toBe(0);
+    expect(await admin(env, 'delete', '31', '--url', url)).toMatchObject({ code: 0, err: '' });
+    expect(hub.state.clients.has(31)).toBe(false);
+    expect((await admin(env, 'profile-remove', '3', '--url', url)).code).toBe(0);
+    expect(hub.state.profiles.has(3)).toBe(false);
   });
 
   it('takes the token from --token, the environment or --data-dir; a wrong or missing one exits 2', async () => {
@@ -174,6 +196,39 @@ describe('dialoghub serve starts the console', () => {
       expect((await fetch(new URL('/metrics', url))).status).toBe(401);
       const metrics = await fetch(new URL('/metrics', url), { headers: { authorization: `Bearer ${token}` } });
       expect(await metrics.text()).toContain('dialoghub_process_');
+    } finally {
+      stop('test');
+      await run;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the token from DIALOGHUB_ADMIN_TOKEN when set, and writes no token file then', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dialoghub-serve-admin-env-'));
+    const data = join(dir, 'data');
+    const lines: Record<string, unknown>[] = [];
+    let seen: () => void = () => undefined;
+    const io = memoryIo({ DIALOGHUB_ADMIN_TOKEN: TOKEN });
+    const capture = { ...io, writeOut: (text: string) => {
+      for (const l of text.split('\n').filter((x) => x !== '')) lines.push(JSON.parse(l) as Record<string, unknown>);
+      seen();
+    } };
+    let stop: (reason: string) => void = () => undefined;
+    const until = new Promise<string>((resolve) => (stop = resolve));
+    const run = runServe({ ...parseServe({ port: '0', adminPort: '0', data }), until, stdoutIsTty: false, logFormat: 'json' }, { io: capture });
+    try {
+      const line = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        seen = () => {
+          if (lines.some((l) => l['event'] === 'listening')) resolve(lines.find((l) => l['event'] === 'console')!);
+        };
+        void run.catch(reject);
+      });
+      expect(line).toMatchObject({ tokenSource: 'env', tokenFile: null });
+      expect(existsSync(join(data, 'admin-token'))).toBe(false);
+      expect(JSON.stringify(lines)).not.toContain(TOKEN);
+      const url = String(line['url']);
+      expect((await admin({ DIALOGHUB_ADMIN_TOKEN: TOKEN }, 'stats', '--url', url)).code).toBe(0);
+      expect((await fetch(new URL('/api/stats', url), { headers: { authorization: 'Bearer not-the-env-token-000' } })).status).toBe(401);
     } finally {
       stop('test');
       await run;
