@@ -17,11 +17,22 @@ export const EXIT = Object.freeze({
   usage: 2,
   /** A bug in dialoghub itself (DIALOGHUB_DEBUG=1 prints the stack). */
   internal: 3,
+  /** `serve` stopped because its store failed (disk full, I/O error): restart it to recover from the journal. */
+  storeFailed: 4,
 });
 
 /** The user asked for something the command cannot do: an unknown option, a malformed value. */
 export class UsageError extends Error {
   override readonly name: string = 'UsageError';
+}
+
+/**
+ * The hub stopped on a store failure while serving: its in-memory state is
+ * ahead of the journal, so the process must exit (exit code 4) and be
+ * restarted, which recovers from what is on the disk.
+ */
+export class StoreFailedError extends Error {
+  override readonly name: string = 'StoreFailedError';
 }
 
 /** An input the command was given cannot be used: missing, unreadable, corrupt, or of the wrong kind. */

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import type { CliCommand } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { asInputError, EXIT, oneLine, UsageError } from './errors.js';
+import { asInputError, EXIT, oneLine, StoreFailedError, UsageError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { toJsonLine } from './output/json.js';
 
@@ -66,6 +66,10 @@ function failed(io: CliIo, e: unknown): number {
     if (e.exitCode === 0) return EXIT.ok;
     errorLine(io, e.message.replace(/^error: /, ''));
     return EXIT.usage;
+  }
+  if (e instanceof StoreFailedError) {
+    errorLine(io, e.message);
+    return EXIT.storeFailed;
   }
   const mapped = asInputError(e, 'input');
   if (mapped instanceof UsageError) {

@@ -19,8 +19,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTcp, type TlsClientOptions } from '@dialoghub/adapter-tcp';
 import { connect, memoryCredentials, type ClientEmitted, type DialogClient } from '@dialoghub/client';
-import type { ClientId, LinkId, Policy, ProfileId } from '@dialoghub/core';
-import { JournalStore } from '@dialoghub/runtime';
+import { clientId, type ClientId, type LinkId, type Policy, type ProfileId } from '@dialoghub/core';
+import { JournalStore, type HubStore } from '@dialoghub/runtime';
 import { replayFile } from '@dialoghub/sim';
 import { memoryIo, runInspect, type CliIo } from '../src/index.js';
 import { parseServe, runServe } from '../src/commands/serve.js';
@@ -28,6 +28,7 @@ import { eventLine } from '../src/serve/event-lines.js';
 import { profileSpec } from '../src/serve/profile-spec.js';
 import { semiSpaceMiB } from '../src/serve/young-generation.js';
 import { cli, lines, MAIN, REPO } from './helpers.js';
+import { EXIT, StoreFailedError } from '../src/errors.js';
 
 export const WAIT_MS = 20_000;
 
@@ -356,6 +357,52 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
     // --trace: every step with its commands, replayable through the core.
     const replay = await replayFile(join(dir, 'in-process.dht'));
     expect(replay).toMatchObject({ inputs: result.inputs, compared: result.inputs, divergences: 0, invariantViolations: [] });
+  });
+});
+
+describe('serve: a store failure', () => {
+  it('stops the hub without a snapshot, releases the data directory and ends runServe with StoreFailedError (exit code 4)', async () => {
+    const logged: LogLine[] = [];
+    const waiter = new Waiter();
+    const io: CliIo = {
+      ...memoryIo(),
+      writeOut: (text) => {
+        logged.push(JSON.parse(text) as LogLine);
+        waiter.poke();
+      },
+    };
+    let failing = false;
+    const data = join(dir, 'store-fails');
+    const options = {
+      ...parseServe({ port: '0', noAdmin: true, admin: false, data }),
+      until: new Promise<string>(() => undefined),
+      stdoutIsTty: false,
+      wrapStore: (journal: HubStore): HubStore => ({
+        recover: () => journal.recover(),
+        append: (records) => (failing ? Promise.reject(new Error('no space left on device (simulated)')) : journal.append(records)),
+        snapshot: (bytes, seq) => journal.snapshot(bytes, seq),
+        close: () => journal.close(),
+      }),
+    };
+    const run = runServe(options, { io });
+    const outcome = run.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    const listening = await waiter.until(() => logged.find((l) => l.event === 'listening'), 'the listening line');
+    failing = true;
+    // A request is an input: its commit fails, so it is never answered.
+    const link = await connectTcp({ host: '127.0.0.1', port: listening['port'] as number });
+    void link.send({ kind: 'request', request: { kind: 'profiles', requestId: 1, clientId: clientId(900) } }).catch(() => undefined);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(StoreFailedError);
+    expect((error as Error).message).toMatch(/store failed \(no space left on device \(simulated\)\); restart to recover from the journal/);
+    expect(EXIT.storeFailed).toBe(4);
+    const fatal = logged.find((l) => l.event === 'storeFailed' && l['src'] === undefined);
+    expect(fatal?.['level']).toBe(60);
+    expect(logged.at(-1)?.msg).toMatch(/^stopped on a store failure: journal at seq \d+, no snapshot, .* unlocked$/);
+    expect(existsSync(join(data, 'LOCK'))).toBe(false);
+    link.close();
   });
 });
 

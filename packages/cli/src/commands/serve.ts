@@ -14,7 +14,7 @@ import { DEFAULT_DATA_DIR } from '@dialoghub/runtime';
 import { DEFAULT_ADMIN_PORT } from '@dialoghub/admin';
 import { integer, policy } from '../args.js';
 import type { CliCommand, CommandContext } from '../command.js';
-import { UsageError } from '../errors.js';
+import { StoreFailedError, UsageError } from '../errors.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelName } from '../serve/logger.js';
 import { profileSpecs } from '../serve/profile-spec.js';
 import { DEFAULT_APP_TYPES, startServer, type ServerConfig, type ServeSummary } from '../serve/server.js';
@@ -65,7 +65,12 @@ export async function runServe(options: ServeCommandOptions, ctx: CommandContext
   const until = options.until ?? signals!.first;
   try {
     const server = await startServer({ ...options, env: options.env ?? ctx.io.env }, log);
-    return await server.close(await until);
+    const ended = await Promise.race([until.then((reason) => ({ reason })), server.failed.then((error) => ({ error }))]);
+    if ('error' in ended) {
+      await server.close('storeFailed');
+      throw new StoreFailedError(`${ended.error.message}; restart to recover from the journal`, { cause: ended.error });
+    }
+    return await server.close(ended.reason);
   } finally {
     signals?.dispose();
   }

@@ -29,7 +29,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { HubUsageError, MAILBOX_TIMINGS, type HubConfig, type Policy } from '@dialoghub/core';
-import { JournalStore, Hub, type LogCommand } from '@dialoghub/runtime';
+import { JournalStore, Hub, type HubStore, type LogCommand } from '@dialoghub/runtime';
 import { TcpTransport, type TcpLogEntry } from '@dialoghub/adapter-tcp';
 import { FtpTransport, type FtpLogEntry } from '@dialoghub/adapter-ftp';
 import { loadOrCreateToken, startAdmin, type RunningAdmin } from '@dialoghub/admin';
@@ -64,6 +64,12 @@ export interface ServerConfig {
   readonly snapshotEvery?: number;
   /** The operator console's address (`--admin-host`, `--admin-port`), or null/absent for none (`--no-admin`). */
   readonly admin?: { readonly host: string; readonly port: number } | null;
+  /**
+   * Wraps the data directory's journal store before the hub uses it: a seam
+   * for tests (a store that fails on demand) and for embedders that observe
+   * the store. Default: the journal itself.
+   */
+  readonly wrapStore?: (journal: HubStore) => HubStore;
   /** Where `DIALOGHUB_ADMIN_TOKEN` (and `DIALOGHUB_FTP_USER` / `DIALOGHUB_FTP_PASSWORD`) are looked up. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** `--ftp`: serve this FTP mailbox instead of listening on `host`/`port` (which are then ignored). Null/absent: TCP. */
@@ -95,6 +101,8 @@ export interface RunningServer {
   readonly hub: Hub;
   /** The operator console, or null when it was not started. */
   readonly admin: RunningAdmin | null;
+  /** Resolves with the error if the hub stops on a store failure (it never rejects). */
+  readonly failed: Promise<Error>;
   /** Stops the hub gracefully (idempotent) and says what it did. */
   close(reason: string): Promise<ServeSummary>;
 }
@@ -234,7 +242,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     ...(config.policy !== null ? { policy: config.policy } : {}),
     appMessageTypes: config.appTypes ?? DEFAULT_APP_TYPES,
   };
-  const store = await readingInput(config.dataDir, () => JournalStore.open({ dir: config.dataDir, onWarning: (m) => log.warn({ event: 'journalRepaired' }, m) }));
+  const journal = await readingInput(config.dataDir, () => JournalStore.open({ dir: config.dataDir, onWarning: (m) => log.warn({ event: 'journalRepaired' }, m) }));
+  const store: HubStore = config.wrapStore?.(journal) ?? journal;
   const causes = new LostCauses();
   const recorder =
     config.trace === null
@@ -262,6 +271,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     }
   };
 
+  // Settled if the hub stops on a store failure (runtime docs §2): `runServe` then exits with code 4.
+  let storeFailed!: (error: Error) => void;
+  const failed = new Promise<Error>((resolve) => (storeFailed = resolve));
   let hub: Hub;
   try {
     hub = await Hub.open({
@@ -275,6 +287,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       },
       ...(recorder !== null ? { onStep: recorder.onStep } : {}),
       setup,
+      onFailure: (error) => {
+        log.fatal({ event: 'storeFailed', error: error.message }, `${error.message}: stopping without a snapshot; restart to recover from the journal`);
+        storeFailed(error);
+      },
     });
   } catch (e) {
     await store.close().catch(() => undefined);
@@ -375,6 +391,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     port: address.port,
     hub,
     admin,
+    failed,
     close(reason: string): Promise<ServeSummary> {
       closing ??= (async () => {
         const online = hub.state.sessions.size;
@@ -387,7 +404,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
         const result = { ...summary(reason, online), host: address.host, port: address.port };
         log.info(
           { event: 'stopped', journalSeq: result.journalSeq, inputs: result.inputs, uptimeMs: result.uptimeMs, ...(recorder !== null ? { traceRecords: recorder.records } : {}) },
-          `stopped: journal at seq ${result.journalSeq} and snapshotted, ${config.dataDir} unlocked`,
+          hub.failed !== null
+            ? `stopped on a store failure: journal at seq ${result.journalSeq}, no snapshot, ${config.dataDir} unlocked`
+            : `stopped: journal at seq ${result.journalSeq} and snapshotted, ${config.dataDir} unlocked`,
         );
         return result;
       })();
