@@ -29,7 +29,7 @@
  */
 import type { CloseReason, CodecLimits } from '@dialoghub/core';
 import { systemClock, type Clock } from '@dialoghub/runtime';
-import { FtpConnection, describeError, replyCode } from './ftp-connection.js';
+import { FileTooLargeError, FtpConnection, describeError, replyCode } from './ftp-connection.js';
 import { DHMB_FORMAT, NO_EPOCH, type MailboxFormat } from './format.js';
 import { fitFrames, isClientFrame, isHubFrame, type ClientFrame, type HubFrame } from './frames.js';
 import { joinRemote, randomHex64 } from './ftp-transport.js';
@@ -39,12 +39,24 @@ import { checkRemoteDir } from './names.js';
 import { StreamWriter } from './stream-writer.js';
 
 /**
- * Why a link ended: `closedByHub` (a close frame arrived; the reason says
- * whether to reconnect), `closedByClient` (this side's `close()`), or a loss —
- * `mailboxGone` (the hub file it was reading disappeared), `badFile: …`
- * (the hub wrote something this side refuses), `transportClosed`.
+ * The replies to `RETR` that mean the file is not there: 550 (RFC 959, and
+ * vsftpd), and 551, which ftp-srv sends for every failed `RETR`, a missing
+ * file included.
  */
-export type FtpLinkCause = 'closedByHub' | 'closedByClient' | 'mailboxGone' | 'transportClosed' | (string & {});
+function isNoSuchFile(code: number | undefined): boolean {
+  return code === 550 || code === 551;
+}
+
+/**
+ * Why a link ended: `closedByHub` (a close frame arrived; the reason says
+ * whether to reconnect), `closedByClient` (this side's `close()` — also when
+ * a listener of the close frame calls it, as the client engine does, before
+ * the transport records `closedByHub`), or a loss — `mailboxGone` (the hub
+ * file it was reading disappeared), `badFile: …` (the hub wrote something
+ * this side refuses, or more than its `maxFileBytes`), `transportClosed`
+ * (`FtpClientTransport.close()`), `abandoned` (`FtpClientLink.abandon()`).
+ */
+export type FtpLinkCause = 'closedByHub' | 'closedByClient' | 'mailboxGone' | 'transportClosed' | 'abandoned' | (string & {});
 
 /**
  * The client side of one link, whatever carries it: the shape of
@@ -52,7 +64,13 @@ export type FtpLinkCause = 'closedByHub' | 'closedByClient' | 'mailboxGone' | 't
  * this package does not depend on the engine.
  */
 export interface ClientLink {
-  /** Sends a request or dialog messages; resolves once the mailbox holds them. Rejects once the link has ended. */
+  /**
+   * Sends a request or dialog messages. Resolves as soon as the frame is
+   * queued in memory for the next poll's upload — not once it is on the
+   * server (a failed upload is retried by later polls; the engine's own
+   * acknowledgements cover a loss). Rejects once the link has ended, and
+   * when the frames the hub has not read would exceed `maxFileBytes`.
+   */
   send(frame: ClientFrame): Promise<void>;
   /** Every frame the hub sends, in order; the first listener also gets those that arrived before it. */
   onFrame(listener: (frame: HubFrame) => void): () => void;
@@ -252,8 +270,11 @@ export class FtpClientTransport implements ClientTransport {
   }
 
   /**
-   * Opens a link: a new session with a random id. Checks that the server is
-   * reachable and the mailbox exists (one round trip); rejects when it is not.
+   * Opens a link: a new session with a random id. Connects (and logs in) if
+   * the control connection is not open, and makes sure `c2h/` exists
+   * (`MKD` if needed, once per connection); rejects when the server cannot be
+   * reached or the directory cannot be made. Nothing is written yet: the
+   * session's first file goes up with the poll after the first `send`.
    */
   async connect(): Promise<FtpClientLink> {
     if (this.closed) throw new Error('the FTP client transport is closed');
@@ -323,9 +344,14 @@ export class FtpClientTransport implements ClientTransport {
       if (paths === null) throw new Error('not connected');
       bytes = await this.conn.download(paths.hubFile(link.session), this.maxFileBytes);
     } catch (error) {
-      if (replyCode(error) === 550) {
+      if (isNoSuchFile(replyCode(error))) {
         // No hub file: not answered yet — or, once one was read, removed by the hub.
         if (link.hubFileSeen) link.finish(null, 'mailboxGone');
+        return;
+      }
+      if (error instanceof FileTooLargeError) {
+        // The hub wrote more than this side accepts (its maxFileBytes is larger): refused, like any bad file.
+        link.finish(null, `badFile: tooLarge: ${error.message}`);
         return;
       }
       report.fail(`download ${link.session}`, error);

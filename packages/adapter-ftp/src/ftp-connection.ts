@@ -9,7 +9,8 @@
  *   TLS` for FTPS) at the first operation, and again after it broke. An error
  *   that is not an FTP reply (reset, timeout, closed socket) closes the
  *   client; the next operation reconnects. An FTP reply error (550 no such
- *   file, 553 permission denied, 452/552 disk full) leaves it open.
+ *   file, 553 permission denied, 452/552 disk full) leaves it open, and so
+ *   does a download refused for its size (`FileTooLargeError`).
  * - **Rounds**: a tick runs its operations in one round (`beginRound`). When
  *   connecting fails within a round, the round's later operations fail at once
  *   with the same error instead of each waiting for its own connect attempt.
@@ -45,6 +46,11 @@ export function describeError(error: unknown): string {
     return code === undefined ? error.message : `${code}: ${error.message}`;
   }
   return String(error);
+}
+
+/** A file held more bytes than the caller accepts (the transfer itself went well: the connection stays open). */
+export class FileTooLargeError extends RangeError {
+  override readonly name = 'FileTooLargeError';
 }
 
 export class FtpConnection {
@@ -85,7 +91,7 @@ export class FtpConnection {
       try {
         return await op(client);
       } catch (error) {
-        if (!isFtpReply(error)) this.drop(describeError(error));
+        if (!isFtpReply(error) && !(error instanceof FileTooLargeError)) this.drop(describeError(error));
         throw error;
       }
     });
@@ -118,8 +124,8 @@ export class FtpConnection {
   }
 
   /**
-   * Downloads `path` whole. Rejects with a `RangeError` when it holds more
-   * than `maxBytes` (what arrives beyond is discarded, never buffered).
+   * Downloads `path` whole. Rejects with a `FileTooLargeError` when it holds
+   * more than `maxBytes` (what arrives beyond is discarded, never buffered).
    */
   download(path: string, maxBytes: number): Promise<Uint8Array> {
     return this.run(async (c) => {
@@ -133,7 +139,7 @@ export class FtpConnection {
         },
       });
       await c.downloadTo(sink, path);
-      if (size > maxBytes) throw new RangeError(`${path}: ${size} bytes exceeds the limit of ${maxBytes}`);
+      if (size > maxBytes) throw new FileTooLargeError(`${path}: ${size} bytes exceeds the limit of ${maxBytes}`);
       return new Uint8Array(Buffer.concat(chunks, size));
     });
   }

@@ -8,9 +8,10 @@
  *    of a previous run). Names are parsed with strict patterns; anything else
  *    is ignored and logged once.
  * 2. **Download** only the client files whose generation (in the name) is
- *    newer than the one already read; check each (checksum, direction,
- *    session, generation); hand the frames not read yet to the hub, in order,
- *    one fact per frame.
+ *    newer than the one already read (one listed over `maxFileBytes` is
+ *    refused without a transfer); check each (checksum, direction, session,
+ *    generation); hand the frames not read yet to the hub, in order, one fact
+ *    per frame. A file refused is never downloaded again.
  * 3. Let the hub step what arrived (one turn of the event loop), then
  *    **upload** every stream that changed — each as a new generation, under a
  *    temporary name, size-checked, renamed into place — all over the one
@@ -43,7 +44,7 @@ import { CLOSE_REASON_RECONNECT, linkId, type CloseReason, type LinkId, type Log
 import type { HubTransport, TransportCommand, TransportEvent } from '@dialoghub/runtime';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { FtpConnection, describeError, type ListedFile } from './ftp-connection.js';
+import { FileTooLargeError, FtpConnection, describeError, type ListedFile } from './ftp-connection.js';
 import { NO_EPOCH, type MailboxFile } from './format.js';
 import { eventOf, fitFrames, hubFrameOf, isClientFrame, type SizedFrame } from './frames.js';
 import { MailboxPaths, parseClientFileName, parseHubFileName, type SessionId } from './names.js';
@@ -111,6 +112,8 @@ class HubSession {
 interface Listed {
   readonly generations: number[];
   readonly temporaries: number[];
+  /** The size the listing gave each generation. */
+  readonly sizes: Map<number, number>;
 }
 
 class ReportBuilder {
@@ -375,8 +378,9 @@ export class FtpTransport implements HubTransport {
         continue;
       }
       let entry = by.get(name.session);
-      if (entry === undefined) by.set(name.session, (entry = { generations: [], temporaries: [] }));
+      if (entry === undefined) by.set(name.session, (entry = { generations: [], temporaries: [], sizes: new Map() }));
       (name.temporary ? entry.temporaries : entry.generations).push(name.generation);
+      if (!name.temporary) entry.sizes.set(name.generation, f.size);
     }
     return by;
   }
@@ -404,10 +408,32 @@ export class FtpTransport implements HubTransport {
       const tomb = this.tombstones.get(id);
       if (s === undefined && tomb !== undefined && generation <= tomb) continue;
       if (s === undefined && (this.unreadable.get(id) ?? 0) >= generation) continue;
+      // A file that cannot be read is refused once: that generation is never downloaded again.
+      // Of a session nobody serves, it is a stray: removed after abandonAfterMs.
+      const refuse = (problem: string): void => {
+        this.log('warn', 'badFile', s?.link ?? null, { file: `c2h/${id}.${generation}.dhm`, problem });
+        if (s === undefined) {
+          this.unreadable.set(id, generation);
+          this.stray(paths.clientFile(id, generation), now);
+        } else {
+          s.seenGeneration = generation;
+        }
+      };
+      const listedSize = entry.sizes.get(generation) ?? 0;
+      if (listedSize > this.options.maxFileBytes) {
+        // Refused from the listing: a file over the limit is not transferred at all.
+        refuse(`tooLarge: ${listedSize} bytes listed, over maxFileBytes (${this.options.maxFileBytes})`);
+        continue;
+      }
       let bytes: Uint8Array;
       try {
         bytes = await this.conn.download(paths.clientFile(id, generation), this.options.maxFileBytes);
       } catch (error) {
+        if (error instanceof FileTooLargeError) {
+          // Over the limit after all (it grew after the listing, or the listing gave no size).
+          refuse(`tooLarge: ${error.message}`);
+          continue;
+        }
         // A client may replace its file between the listing and the download: the next tick reads the new one.
         report.fail(`download ${id}.${generation}`, error);
         continue;
@@ -420,9 +446,7 @@ export class FtpTransport implements HubTransport {
           ? 'the header does not match the file name'
           : null;
       if (problem !== null || !decoded.ok) {
-        this.log('warn', 'badFile', s?.link ?? null, { file: `c2h/${id}.${generation}.dhm`, problem: problem ?? '' });
-        if (s === undefined) this.unreadable.set(id, generation);
-        else s.seenGeneration = generation;
+        refuse(problem ?? '');
         continue;
       }
       this.tombstones.delete(id);
@@ -434,10 +458,11 @@ export class FtpTransport implements HubTransport {
   private admit(id: SessionId, file: MailboxFile, collectedBefore: boolean, now: number): HubSession {
     const s = new HubSession(id, 'open', this.epoch, now);
     this.sessions.set(id, s);
+    // A previous run's hub file is this session's to remove too, whatever happens to the session (an ended one included).
+    s.hubFileExists = this.stale?.has(id) === true;
     if (file.ended) {
       s.phase = 'gone';
-    } else if (this.stale?.has(id) === true) {
-      s.hubFileExists = true;
+    } else if (s.hubFileExists) {
       this.log('info', 'staleSession', null, { session: id });
       this.refuse(s, 'shutdown', now);
     } else if (collectedBefore || file.base !== 0 || file.frames[0]?.kind !== 'request') {

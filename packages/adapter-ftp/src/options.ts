@@ -55,7 +55,7 @@ export interface FtpServerOptions {
 /** One thing the adapter did on its own, for the application's logger. */
 export interface FtpLogEntry {
   readonly level: LogLevel;
-  /** Machine-readable: `ignoredName`, `badFile`, `badFrame`, `linkOpened`, `linkClosed`, `peerEnded`, `notLoggedIn`, `staleSession`, `idleTimeout`, `slowReader`, `transferFailed`, `connected`, `disconnected`, `garbageCollected`. */
+  /** Machine-readable: `ignoredName`, `badFile`, `badFrame`, `linkOpened`, `peerEnded`, `notLoggedIn`, `staleSession`, `idleTimeout`, `slowReader`, `connected`, `disconnected`, `garbageCollected` (docs/adapters/ftp.md §9). Failed transfers are in the `TickReport`, not logged. */
   readonly event: string;
   /** The link concerned, or null. */
   readonly link: LinkId | null;
@@ -126,7 +126,9 @@ export interface FtpClientOptions {
   readonly maxFileBytes?: number;
   /** Frame limits (must match the hub's). Default `DEFAULT_CODEC_LIMITS`. */
   readonly codecLimits?: Partial<CodecLimits>;
+  /** The file codec (the hub's). Default `DHMB_FORMAT`. */
   readonly format?: MailboxFormat;
+  /** Time source of `pollIntervalMs`. Default `systemClock`. */
   readonly clock?: Clock;
   /** Random 64-bit values as hex (session ids). Default `crypto.randomBytes`. */
   readonly randomHex64?: () => string;

@@ -14,7 +14,7 @@
  * restart in the middle of a scenario).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,9 +90,14 @@ export function testCertificate(): TestCertificate {
 
 // ---- ftp-srv --------------------------------------------------------------------------
 
-/** What the fault-injecting file system does with a write or rename whose path matches. */
+/**
+ * What the fault-injecting file system does with a write or rename whose path
+ * matches. ftp-srv answers every failed STOR or RNTO with reply code 550,
+ * whatever the file system threw: the fault shows in the reply's text
+ * (`permission denied (injected)`, `disk full (injected)`), not its code.
+ */
 export interface Faults {
-  /** Writes (STOR) to a path for which this returns an FTP reply code fail with it (550 permission denied, 552 disk full). */
+  /** Writes (STOR) to a path for which this returns a code fail: 552 as `disk full (injected)`, any other as `permission denied (injected)` (both with reply 550). */
   failWrite?: (path: string) => number | null;
   /** Renames whose target matches fail with the code returned. */
   failRename?: (path: string) => number | null;
@@ -149,7 +154,11 @@ export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServ
   const cert = options.tls === true ? testCertificate() : null;
   let server: FtpSrv | null = null;
   const sockets = new Set<{ destroy(): void }>();
+  // ftp-srv adds SIGTERM/SIGINT/SIGQUIT handlers (which exit the process) for every server and never removes them.
+  const signals = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+  let added: [NodeJS.Signals, (...args: unknown[]) => void][] = [];
   const start = async (): Promise<void> => {
+    const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
     const srv = new FtpSrv({
       url: `ftp://127.0.0.1:${port}`,
       pasv_url: '127.0.0.1',
@@ -166,6 +175,7 @@ export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServ
       if (socket !== undefined) sockets.add(socket);
       resolve({ fs: new FaultyFileSystem(connection, diskRoot, faults) as unknown as FileSystem, cwd: '/' });
     });
+    added = signals.flatMap((sig) => process.listeners(sig).filter((l) => !before.get(sig)!.has(l)).map((l): [NodeJS.Signals, (...args: unknown[]) => void] => [sig, l as (...args: unknown[]) => void]));
     srv.on('client-error', () => {});
     await srv.listen();
     server = srv;
@@ -174,6 +184,8 @@ export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServ
     const srv = server;
     server = null;
     if (srv === null) return;
+    for (const [sig, listener] of added) process.removeListener(sig, listener);
+    added = [];
     for (const s of sockets) s.destroy();
     sockets.clear();
     await srv.close();
@@ -231,6 +243,33 @@ async function listening(port: number, child: ChildProcess, output: () => string
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`vsftpd did not listen on port ${port}: ${output().trim()}`);
+}
+
+/** The ids of every process descended from `pid` (read from /proc), children first. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state, then the parent's id.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
 }
 
 export interface VsftpdOptions {
@@ -309,9 +348,19 @@ export async function startVsftpd(options: VsftpdOptions = {}): Promise<TestServ
     const c = child;
     child = null;
     if (c === null || c.exitCode !== null || c.pid === undefined) return;
+    // vsftpd serves each connection in processes forked from the listener, which outlive it:
+    // they are ended too, by their ids, so that stopping drops every connection (as with ftp-srv).
+    const sessions = descendants(c.pid);
     const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
     process.kill(c.pid, 'SIGTERM');
     await exited;
+    for (const pid of sessions) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
   };
   try {
     await start();
