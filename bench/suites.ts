@@ -30,4 +30,5 @@ export const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   core: async () => (await import('./core/suite.js')).suite,
   journal: async () => (await import('./journal/suite.js')).suite,
   tcp: async () => (await import('./tcp/suite.js')).suite,
+  ftp: async () => (await import('./ftp/suite.js')).suite,
 };
