@@ -6,7 +6,10 @@
  * resend of the outbox at `now + retryAfterMs` (`Session.resendAt`, which the
  * client's own activity does not move). A failed `reply` is left to the client, which repeats its request
  * (requests are idempotent); a failed `close` needs nothing more (the session
- * already ended). Every failure is logged.
+ * already ended). Every failure is logged: at `warn`, except a failed `close`,
+ * at `info` — it is the usual end of a goodbye (the client's Close and the end
+ * of its link arrive together, so the link is gone when the hub's `close`
+ * runs), not a problem to look into.
  */
 import type { Millis } from '../ids.js';
 import type { TransportInput } from '../inputs.js';
@@ -15,7 +18,7 @@ import type { Tx } from '../tx.js';
 
 export function commandFailed(tx: Tx, input: Extract<TransportInput, { type: 'commandFailed' }>): void {
   const session = tx.sessions.get(input.link);
-  tx.log('warn', 'commandFailed', session?.clientId ?? null, {
+  tx.log(input.command === 'close' ? 'info' : 'warn', 'commandFailed', session?.clientId ?? null, {
     commandId: input.commandId,
     command: input.command,
     link: input.link,

@@ -64,10 +64,13 @@ describe('commandFailed', () => {
     expect(r).toEqual({ state: s, commands: [logCmd('warn', 'commandFailed', null, { commandId: 3, command: 'writeDialog', link: 4, reason: 'EPIPE' })] });
   });
 
-  test.each(['reply', 'close'] as const)('a failed %s only logs (the client repeats its request)', (command) => {
+  test.each([
+    ['reply', 'warn'],
+    ['close', 'info'],
+  ] as const)('a failed %s only logs, at %s (the client repeats its request; a closed link needs nothing more)', (command, level) => {
     const s = withPush();
     const r = stepF(s, failed(command, 1));
-    expect(r).toEqual({ state: s, commands: [logCmd('warn', 'commandFailed', 10, { commandId: 3, command, link: 1, reason: 'EPIPE' })] });
+    expect(r).toEqual({ state: s, commands: [logCmd(level, 'commandFailed', 10, { commandId: 3, command, link: 1, reason: 'EPIPE' })] });
   });
 
   // The client's own chatter pushes syncAt later, but must not cancel the pending resend.
