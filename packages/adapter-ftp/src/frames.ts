@@ -9,54 +9,8 @@
  * consecutive frames as one, so splitting is not a protocol decision. Other
  * kinds cannot be split; one that is too large is the writer's error.
  */
-import { encodeFrame, type CodecLimits, type Frame, type LinkId } from '@dialoghub/core';
-import type { TransportCommand, TransportEvent } from '@dialoghub/runtime';
-
-/** A frame a client writes: a connection-channel request or dialog messages. */
-export type ClientFrame = Extract<Frame, { kind: 'request' | 'dialog' }>;
-
-/** A frame the hub writes: an answer, dialog messages, or why the link is closing. */
-export type HubFrame = Extract<Frame, { kind: 'answer' | 'dialog' | 'close' }>;
-
-/** True for the frame kinds a client may write. */
-export function isClientFrame(frame: Frame): frame is ClientFrame {
-  return frame.kind === 'request' || frame.kind === 'dialog';
-}
-
-/** True for the frame kinds the hub may write. */
-export function isHubFrame(frame: Frame): frame is HubFrame {
-  return frame.kind === 'answer' || frame.kind === 'dialog' || frame.kind === 'close';
-}
-
-/** The frame a transport command writes. */
-export function hubFrameOf(command: TransportCommand): HubFrame {
-  switch (command.type) {
-    case 'reply':
-      return { kind: 'answer', requestId: command.requestId, answer: command.answer };
-    case 'writeDialog':
-      return { kind: 'dialog', clientId: command.clientId, messages: command.messages };
-    case 'close':
-      return { kind: 'close', reason: command.reason, reconnect: command.reconnect };
-    default: {
-      const never: never = command;
-      throw new TypeError(`not a transport command: ${JSON.stringify(never)}`);
-    }
-  }
-}
-
-/** The fact a client frame becomes at the hub. */
-export function eventOf(link: LinkId, frame: ClientFrame): TransportEvent {
-  switch (frame.kind) {
-    case 'request':
-      return { type: 'requestReceived', link, request: frame.request };
-    case 'dialog':
-      return { type: 'messagesReceived', link, messages: frame.messages };
-    default: {
-      const never: never = frame;
-      throw new TypeError(`not a client frame: ${JSON.stringify(never)}`);
-    }
-  }
-}
+import { encodeFrame, type CodecLimits, type Frame } from '@dialoghub/core';
+export { isClientFrame, isHubFrame, hubFrameOf, eventOf, type ClientFrame, type HubFrame } from '@dialoghub/runtime';
 
 /** A frame with the size of its encoding. */
 export interface SizedFrame {

@@ -18,14 +18,8 @@
  *
  * This module knows nothing of links or queues.
  */
-import { decodeFrame, encodeFrame, type CodecLimits, type Frame, type LinkId } from '@dialoghub/core';
-import type { TransportCommand, TransportEvent } from '@dialoghub/runtime';
-
-/** A frame a client sends to the hub: a connection-channel request or dialog messages. */
-export type ClientFrame = Extract<Frame, { kind: 'request' | 'dialog' }>;
-
-/** A frame the hub sends to a client: an answer, dialog messages, or the reason the link is closing. */
-export type HubFrame = Extract<Frame, { kind: 'answer' | 'dialog' | 'close' }>;
+import { decodeFrame, encodeFrame, type CodecLimits, type Frame } from '@dialoghub/core';
+export { isClientFrame, hubFrameOf, eventOf, type ClientFrame, type HubFrame } from '@dialoghub/runtime';
 
 /** A frame in flight: the value as sent, and its encoding when the wire codec is on. */
 export interface Carried<F extends Frame> {
@@ -58,47 +52,5 @@ export class Wire {
     if (!decoded.ok) return { ok: false, error: `${decoded.error.code}: ${decoded.error.message}` };
     return { ok: true, frame: decoded.value };
   }
-}
-
-/** The frame a transport command puts on the wire. */
-export function hubFrameOf(command: TransportCommand): HubFrame {
-  switch (command.type) {
-    case 'reply':
-      return { kind: 'answer', requestId: command.requestId, answer: command.answer };
-    case 'writeDialog':
-      return { kind: 'dialog', clientId: command.clientId, messages: command.messages };
-    case 'close':
-      return { kind: 'close', reason: command.reason, reconnect: command.reconnect };
-    default: {
-      const never: never = command;
-      throw new TypeError(`not a transport command: ${JSON.stringify(never)}`);
-    }
-  }
-}
-
-/**
- * The fact a client frame becomes at the hub, or null for a frame a client may
- * not send (an answer or a close: the hub's kinds). The dialog frame's
- * `clientId` is not passed on: the hub knows which client a link carries.
- */
-export function eventOf(link: LinkId, frame: Frame): TransportEvent | null {
-  switch (frame.kind) {
-    case 'request':
-      return { type: 'requestReceived', link, request: frame.request };
-    case 'dialog':
-      return { type: 'messagesReceived', link, messages: frame.messages };
-    case 'answer':
-    case 'close':
-      return null;
-    default: {
-      const never: never = frame;
-      throw new TypeError(`not a frame: ${JSON.stringify(never)}`);
-    }
-  }
-}
-
-/** True for the frame kinds a client may send. */
-export function isClientFrame(frame: Frame): frame is ClientFrame {
-  return frame.kind === 'request' || frame.kind === 'dialog';
 }
 

@@ -13,61 +13,8 @@
  * Pure: values in, bytes out. Both sides (the hub's transport and the client
  * link) use it, and assume the peer runs with the same limits.
  */
-import { encodeFrame, type ClientId, type CodecLimits, type DialogMessage, type Frame, type LinkId } from '@dialoghub/core';
-import type { TransportCommand, TransportEvent } from '@dialoghub/runtime';
-
-/** A frame a client sends to the hub: a connection-channel request or dialog messages. */
-export type ClientFrame = Extract<Frame, { kind: 'request' | 'dialog' }>;
-
-/** A frame the hub sends to a client: an answer, dialog messages, or the reason the link is closing. */
-export type HubFrame = Extract<Frame, { kind: 'answer' | 'dialog' | 'close' }>;
-
-/** The frame a transport command puts on the wire. */
-export function hubFrameOf(command: TransportCommand): HubFrame {
-  switch (command.type) {
-    case 'reply':
-      return { kind: 'answer', requestId: command.requestId, answer: command.answer };
-    case 'writeDialog':
-      return { kind: 'dialog', clientId: command.clientId, messages: command.messages };
-    case 'close':
-      return { kind: 'close', reason: command.reason, reconnect: command.reconnect };
-    default: {
-      const never: never = command;
-      throw new TypeError(`not a transport command: ${JSON.stringify(never)}`);
-    }
-  }
-}
-
-/**
- * The fact a client frame becomes at the hub, or null for a kind a client may
- * not send (answer, close). The dialog frame's `clientId` is not passed on:
- * which client a link carries is the core's business.
- */
-export function eventOf(link: LinkId, frame: Frame): TransportEvent | null {
-  switch (frame.kind) {
-    case 'request':
-      return { type: 'requestReceived', link, request: frame.request };
-    case 'dialog':
-      return { type: 'messagesReceived', link, messages: frame.messages };
-    case 'answer':
-    case 'close':
-      return null;
-    default: {
-      const never: never = frame;
-      throw new TypeError(`not a frame: ${JSON.stringify(never)}`);
-    }
-  }
-}
-
-/** True for the frame kinds a client may send. */
-export function isClientFrame(frame: Frame): frame is ClientFrame {
-  return frame.kind === 'request' || frame.kind === 'dialog';
-}
-
-/** True for the frame kinds the hub may send. */
-export function isHubFrame(frame: Frame): frame is HubFrame {
-  return frame.kind === 'answer' || frame.kind === 'dialog' || frame.kind === 'close';
-}
+import { encodeFrame, type ClientId, type CodecLimits, type DialogMessage, type Frame } from '@dialoghub/core';
+export { isClientFrame, isHubFrame, hubFrameOf, eventOf, type ClientFrame, type HubFrame } from '@dialoghub/runtime';
 
 /** Bytes of the LEB128 varuint that encodes `n`. */
 function varuintBytes(n: number): number {

@@ -4,7 +4,18 @@
  * transport contract adapters implement, clocks, entropy and stores.
  */
 export { Hub, type HubOptions, type HubObserver, type ActionOutcome, type Delivery, type DeliveryHandler, type Authenticate, type LogCommand, type DistributiveOmit } from './hub.js';
-export { isTransportCommand, type HubTransport, type TransportCommand, type TransportEvent } from './transport.js';
+export {
+  isTransportCommand,
+  isClientFrame,
+  isHubFrame,
+  hubFrameOf,
+  eventOf,
+  type HubTransport,
+  type TransportCommand,
+  type TransportEvent,
+  type ClientFrame,
+  type HubFrame,
+} from './transport.js';
 export { systemClock, ManualClock, type Clock, type CancelTimer } from './clock.js';
 export { cryptoEntropy, seededEntropy, type Entropy } from './entropy.js';
 export { MemoryStore, type HubStore, type JournalRecord, type Recovered } from './store.js';

@@ -16,7 +16,7 @@
  *    knows); a link lost any other way produces exactly one `connectionClosed`.
  * 5. Link ids are unsigned 32-bit integers, never reused while the link is open.
  */
-import type { HubCommand, TransportInput } from '@dialoghub/core';
+import type { Frame, HubCommand, LinkId, TransportInput } from '@dialoghub/core';
 
 /** The commands a transport carries out. */
 export type TransportCommand = Extract<HubCommand, { type: 'reply' | 'writeDialog' | 'close' }>;
@@ -35,4 +35,61 @@ export interface HubTransport {
 
 export function isTransportCommand(c: HubCommand): c is TransportCommand {
   return c.type === 'reply' || c.type === 'writeDialog' || c.type === 'close';
+}
+
+// ---- frames: what every adapter carries ---------------------------------------------
+
+/** A frame a client sends to the hub: a connection-channel request or dialog messages. */
+export type ClientFrame = Extract<Frame, { kind: 'request' | 'dialog' }>;
+
+/** A frame the hub sends to a client: an answer, dialog messages, or the reason the link is closing. */
+export type HubFrame = Extract<Frame, { kind: 'answer' | 'dialog' | 'close' }>;
+
+/** True for the frame kinds a client may send. */
+export function isClientFrame(frame: Frame): frame is ClientFrame {
+  return frame.kind === 'request' || frame.kind === 'dialog';
+}
+
+/** True for the frame kinds the hub may send. */
+export function isHubFrame(frame: Frame): frame is HubFrame {
+  return frame.kind === 'answer' || frame.kind === 'dialog' || frame.kind === 'close';
+}
+
+/** The frame a transport command puts on the wire. */
+export function hubFrameOf(command: TransportCommand): HubFrame {
+  switch (command.type) {
+    case 'reply':
+      return { kind: 'answer', requestId: command.requestId, answer: command.answer };
+    case 'writeDialog':
+      return { kind: 'dialog', clientId: command.clientId, messages: command.messages };
+    case 'close':
+      return { kind: 'close', reason: command.reason, reconnect: command.reconnect };
+    default: {
+      const never: never = command;
+      throw new TypeError(`not a transport command: ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * The fact a client frame becomes at the hub, or null for a frame a client may
+ * not send (an answer or a close: the hub's kinds). The dialog frame's
+ * `clientId` is not passed on: the hub knows which client a link carries.
+ */
+export function eventOf(link: LinkId, frame: ClientFrame): TransportEvent;
+export function eventOf(link: LinkId, frame: Frame): TransportEvent | null;
+export function eventOf(link: LinkId, frame: Frame): TransportEvent | null {
+  switch (frame.kind) {
+    case 'request':
+      return { type: 'requestReceived', link, request: frame.request };
+    case 'dialog':
+      return { type: 'messagesReceived', link, messages: frame.messages };
+    case 'answer':
+    case 'close':
+      return null;
+    default: {
+      const never: never = frame;
+      throw new TypeError(`not a frame: ${JSON.stringify(never)}`);
+    }
+  }
 }
