@@ -37,6 +37,10 @@
  * an `ok`, the other engine may also have acknowledged hub messages this one
  * never got, so the next hub message sets where the stream resumes, as for a
  * fresh engine (never below `inSeq`).
+ *
+ * A `sync` (the engine's request after hub silence, on the live link) is
+ * answered like a login, but the link is not new: `adoptSync` acknowledges
+ * and resends without renumbering, since later messages are still in flight.
  */
 import type { ClientId, DialogMessage, MessageBody } from '@dialoghub/core';
 
@@ -268,6 +272,31 @@ export function adoptLogin(
     awaitingBase: !d.synced || d.awaitingBase || conflict !== null,
   };
   return { dialog, resend: unacked.map((m) => ({ seq: m.seq, ack: inSeq, body: m.body })), acked: handled, conflict };
+}
+
+/**
+ * Aligns the dialog with the `ok` to a `sync` sent on the live link. Unlike a
+ * login, the link is the same one: messages sent after the request are still
+ * on their way and the hub will handle them, in order, after its answer. So
+ * nothing is renumbered or left out (a keep-alive too keeps its number: the
+ * next message must not reuse it): what `lastReceived` covers is
+ * acknowledged, and every other pending message is resent under its own
+ * number — the hub handles the ones it lacks and drops the rest as
+ * duplicates. A `lastReceived` beyond `outSeq` (another engine used the id),
+ * or a dialog not yet tied to the hub's, is handled as a login's.
+ */
+export function adoptSync(
+  d: ClientDialog,
+  lastReceived: number,
+): {
+  readonly dialog: ClientDialog;
+  readonly resend: readonly DialogMessage[];
+  readonly acked: readonly Outgoing[];
+  readonly conflict: SeqConflict | null;
+} {
+  if (!d.synced || lastReceived > d.outSeq) return adoptLogin(d, lastReceived);
+  const a = applyAck(d, lastReceived);
+  return { dialog: a.dialog, resend: a.dialog.unacked.map((m) => ({ seq: m.seq, ack: a.dialog.inSeq, body: m.body })), acked: a.acked, conflict: null };
 }
 
 /** Dialog frames for `messages`, at most `max` messages each, in order. */

@@ -1,11 +1,12 @@
 /**
  * Local misuse is an exception; what the hub or the network does is data
  * (events, a stop reason). A `ClientUsageError` means the embedding code broke
- * the contract: an invalid option, a machine run without its implementations.
+ * the contract: an invalid option, a machine run without its implementations,
+ * a `resume()` while the engine is running (`notStopped`).
  */
 import type { StopReason } from './outcomes.js';
 
-export type ClientUsageErrorCode = 'invalidOption' | 'notProvided' | 'invalidCredentials';
+export type ClientUsageErrorCode = 'invalidOption' | 'notProvided' | 'invalidCredentials' | 'notStopped';
 
 export class ClientUsageError extends Error {
   override readonly name = 'ClientUsageError';

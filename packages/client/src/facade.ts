@@ -3,12 +3,13 @@
  * touch the machine. `connect(options)` builds one engine (bindTransport +
  * createActor), starts it and resolves once it is online; `send` resolves
  * when the hub acknowledged the message; `on` listens to the engine's
- * events; `close` stops it. All state stays in the machine: the facade only
+ * events; `resume` asks, once, to be re-enabled after the engine stopped;
+ * `close` stops it. All state stays in the machine: the facade only
  * keeps the promises it handed out, keyed by the `ref` it gave each `send`.
  */
 import { createActor, type Actor } from 'xstate';
 import { bindTransport, type EngineBindings } from './bind-transport.js';
-import { ClientStoppedError, SendRefusedError } from './errors.js';
+import { ClientStoppedError, ClientUsageError, SendRefusedError } from './errors.js';
 import type { ClientMachine } from './machine.js';
 import { resolveSettings, type ClientSettings } from './settings.js';
 import type { ClientEmitted, ClientEmittedType } from './types.js';
@@ -35,6 +36,7 @@ function settingsOf(options: ClientOptions): Partial<ClientSettings> {
     'minUptimeMs',
     'heartbeatIntervalMs',
     'heartbeatTimeoutMs',
+    'silenceSyncMs',
     'connectTimeoutMs',
     'loginTimeoutMs',
     'maxUnacked',
@@ -76,6 +78,18 @@ export interface DialogClient {
   send(appType: string, payload: Uint8Array, options?: { readonly replyTo?: number }): Promise<void>;
   /** Listens to one kind of engine event; returns a function that stops listening. */
   on<K extends ClientEmittedType>(type: K, listener: (event: Extract<ClientEmitted, { type: K }>) => void): () => void;
+  /**
+   * Asks the hub, once, to re-enable this client — after the engine stopped
+   * because it was disabled or replaced, when the user wants it back (never
+   * call it in a loop: two installations would take the profile from each
+   * other). Sends one `resume` request on a new link; the hub's policy
+   * decides. Resolves when the engine is online again; rejects with
+   * `ClientStoppedError` carrying the refusal (`profileInUse`, `seniority`,
+   * `alreadyOnline`, `banned`, …) or `resumeFailed` (no answer: the
+   * transport failed), and with `ClientUsageError('notStopped')` unless the
+   * engine is stopped. The `resume` event reports the same outcome.
+   */
+  resume(): Promise<void>;
   /** Stops the engine (a `close` goes to the hub if online); pending sends reject with `ClientStoppedError('closedByUser')`. */
   close(): Promise<void>;
   /** The underlying actor, for inspection or finer control. */
@@ -135,6 +149,24 @@ export function connect(options: ClientOptions): Promise<DialogClient> {
     on(type, listener) {
       const sub = actor.on(type, listener as (event: ClientEmitted) => void);
       return () => sub.unsubscribe();
+    },
+    resume() {
+      if (!actor.getSnapshot().matches('stopped')) {
+        return Promise.reject(new ClientUsageError('notStopped', 'resume() is for a stopped engine: this one is running'));
+      }
+      return new Promise<void>((resolve, reject) => {
+        const online = actor.on('online', () => {
+          online.unsubscribe();
+          stopped.unsubscribe();
+          resolve();
+        });
+        const stopped = actor.on('stopped', (e) => {
+          online.unsubscribe();
+          stopped.unsubscribe();
+          reject(new ClientStoppedError(e.reason));
+        });
+        actor.send({ type: 'resume' });
+      });
     },
     close() {
       actor.send({ type: 'stop' });

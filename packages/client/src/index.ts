@@ -37,6 +37,7 @@ export {
 export {
   EMPTY_CLIENT_DIALOG,
   adoptLogin,
+  adoptSync,
   appMessageProblem,
   applyAck,
   bareAck,

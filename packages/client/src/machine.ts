@@ -5,22 +5,35 @@
  *     disconnected → connecting → attached.authenticating → attached.online
  *     attached.online → backoff → resuming → attached.authenticating → …
  *     any → stopped (terminal: the reason is in the context and the event)
+ *     stopped (or disconnected) → [resume] → connecting → … once, no retry
  *
  * - `connecting` / `resuming` open a link (actor `connect`); `resuming` is the
  *   same step for an automatic re-login after a loss, which is what
  *   `relogon` events report on.
  * - `attached` owns the link (actor `link`: frames in, `transmit` out); its
  *   exit drops the link. Inside it, `authenticating` fetches credentials
- *   (actor `credentials`, on EVERY attempt) and sends the login, a `start`
- *   or a registration; `savingSecret` hands a registration's secret to the
- *   application (actor `saveCredentials`); `online` carries the dialog;
- *   `closing` sends the user's `close` while the link still exists (a
- *   transition's own actions run after the exits, too late for that).
+ *   (actor `credentials`, on EVERY attempt) and sends the login, a `start`,
+ *   a `resume` (the user's `resume` event) or a registration; `savingSecret`
+ *   hands a registration's secret to the application (actor
+ *   `saveCredentials`); `online` carries the dialog; `closing` sends the
+ *   user's `close` while the link still exists (a transition's own actions
+ *   run after the exits, too late for that).
+ * - `online.live` is re-entered on every hub frame: its timers measure hub
+ *   silence. `quiet` sends keep-alives; after `silenceSyncMs` (when set, for
+ *   a mailbox) `syncing` fetches the credentials and sends one `sync`
+ *   request on the link (the seed's client-side cnx Sync, protocol §7.2).
+ *   Its answer is handled like a login's: `ok` keeps the engine online and
+ *   resends what the hub has not handled (`acceptSync`: same numbers, since
+ *   the link is the same); a refusal has the login's outcome.
+ * - A `resume` (the user asks to be re-enabled, protocol §5) is one attempt:
+ *   a failure that would otherwise back off and retry stops the engine
+ *   (`resumeFailed`) — never a loop of re-enabling requests.
  * - `backoff` waits `random(0, min(cap, base·2^attempt))` (delay `backoff`)
  *   and counts the attempt; `online` resets the count after `minUptime`.
  * - Terminal: every close reason with `reconnect` false, every refusal the
  *   `REFUSAL_OUTCOME` table stops on, `heartbeatTimeout` (the hub was silent
- *   for `heartbeatTimeoutMs`), `stop` by the user, `maxRetries`. A terminal
+ *   for `heartbeatTimeoutMs`), `stop` by the user, `maxRetries`, a failed
+ *   `resume` (`resumeFailed`). A terminal
  *   reason never schedules a reconnect, so a push-out cannot turn into
  *   reconnect ping-pong.
  *
@@ -36,6 +49,7 @@ import { backoffBound } from './backoff.js';
 import type { AttemptCredentials, IssuedCredentials } from './credentials.js';
 import {
   adoptLogin,
+  adoptSync,
   appMessageProblem,
   bareAck,
   dialogFrames,
@@ -88,9 +102,27 @@ function requestOf(context: ClientContext, credentials: AttemptCredentials, requ
     credential: { secret: credentials.secret },
     lastReceived: lastReceivedOf(context.dialog),
   };
-  return context.phase === 'login'
-    ? { kind: 'login', ...common, environment: context.settings.environment }
-    : { kind: 'start', ...common, environment: context.settings.environment };
+  switch (context.phase) {
+    case 'login':
+      return { kind: 'login', ...common, environment: context.settings.environment };
+    case 'resume':
+      return { kind: 'resume', ...common };
+    case 'relogon':
+      return { kind: 'start', ...common, environment: context.settings.environment };
+    default: {
+      const never: never = context.phase;
+      throw new TypeError(`unknown phase ${String(never)}`);
+    }
+  }
+}
+
+function pendingOf(phase: ClientContext['phase']): 'login' | 'resume' | 'start' {
+  return phase === 'login' ? 'login' : phase === 'resume' ? 'resume' : 'start';
+}
+
+/** The credentials fetched for a `sync` name the client that is online: a changed identity never syncs on this link. */
+function sameLogin(context: ClientContext, credentials: AttemptCredentials): credentials is Extract<AttemptCredentials, { kind: 'login' }> {
+  return credentials.kind === 'login' && credentials.clientId === context.clientId;
 }
 
 function framesOf(context: ClientContext, messages: readonly DialogMessage[]): ClientFrame[] {
@@ -174,6 +206,8 @@ export const clientMachine = setup({
 
     /** A run begins (the user's start): first attempt, `login` requests, nothing stopped. */
     beginRun: assign({ phase: 'login', attempt: 0, stopReason: null, lastFailure: null, idDraws: 0 }),
+    /** The user asks to be re-enabled: one attempt with a `resume` request. */
+    beginResume: assign({ phase: 'resume', attempt: 0, stopReason: null, lastFailure: null, idDraws: 0 }),
     adoptLink: assign({ linkId: (_, params: { readonly linkId: number }) => params.linkId }),
     forgetLink: assign({ linkId: null }),
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
@@ -181,7 +215,7 @@ export const clientMachine = setup({
     countIdDraw: assign({ idDraws: ({ context }) => context.idDraws + 1 }),
     stopWith: assign({ stopReason: (_, params: { readonly reason: StopReason }) => params.reason }),
 
-    /** Sends the attempt's request: a registration, or `login` (user's run) / `start` (re-login) with `lastReceived`. */
+    /** Sends the attempt's request: a registration, or `login` (user's run) / `resume` (user's resume) / `start` (re-login) with `lastReceived`. */
     sendRequest: composite(({ context, enqueue }, params: { readonly credentials: AttemptCredentials }) => {
       const c = params.credentials;
       const requestId = nextRequestId(context.requestId);
@@ -190,7 +224,7 @@ export const clientMachine = setup({
         ...context,
         requestId,
         clientId: c.clientId,
-        pending: c.kind === 'register' ? 'register' : context.phase === 'login' ? 'login' : 'start',
+        pending: c.kind === 'register' ? 'register' : pendingOf(context.phase),
         drawnId: c.kind === 'register' && c.drawn,
         idDraws: c.kind === 'register' ? context.idDraws : 0,
         // Another client id is another dialog: its counters restart.
@@ -207,10 +241,40 @@ export const clientMachine = setup({
       enqueue({ type: 'transmit', params: { frames: [{ kind: 'request', request: requestOf(next, c, requestId) }] } });
     }),
 
-    /** The hub said `ok`: align the dialog with its `lastReceived` and resend what it has not handled. */
+    /**
+     * Hub silence while online (`silenceSyncMs`): a `sync` request on the link, with `lastReceived`.
+     * The hub re-admits the client (the same session if it still has one) and resends its outbox.
+     */
+    sendSync: composite(({ context, enqueue }, params: { readonly credentials: AttemptCredentials }) => {
+      const c = params.credentials;
+      if (!sameLogin(context, c)) return;
+      const requestId = nextRequestId(context.requestId);
+      enqueue.assign({ requestId, pending: 'sync' });
+      const request: Request = {
+        kind: 'sync',
+        requestId,
+        clientId: c.clientId,
+        credential: { secret: c.secret },
+        lastReceived: lastReceivedOf(context.dialog),
+      };
+      enqueue({ type: 'transmit', params: { frames: [{ kind: 'request', request }] } });
+    }),
+
+    /** The hub said `ok` (to a login, start, resume or registration): align the dialog with its `lastReceived` and resend what it has not handled. */
     acceptLogin: composite(({ context, enqueue }, params: { readonly answer: OkAnswer }) => {
       const adopted = adoptLogin(context.dialog, params.answer.lastReceived);
       enqueue.assign({ dialog: adopted.dialog, pending: null, idDraws: 0, lastFailure: null });
+      const refs = refsOf(adopted.acked);
+      if (refs.length > 0) enqueue.emit({ type: 'acknowledged', refs, upTo: adopted.dialog.outAcked });
+      if (adopted.conflict !== null) enqueue.emit({ type: 'idConflict', clientId: context.clientId ?? 0, ...adopted.conflict });
+      const frames = framesOf(context, adopted.resend);
+      if (frames.length > 0) enqueue({ type: 'transmit', params: { frames } });
+    }),
+
+    /** The hub said `ok` to a `sync` on this link: acknowledge what it handled and resend the rest under the same numbers (later messages are in flight). */
+    acceptSync: composite(({ context, enqueue }, params: { readonly answer: OkAnswer }) => {
+      const adopted = adoptSync(context.dialog, params.answer.lastReceived);
+      enqueue.assign({ dialog: adopted.dialog, pending: null });
       const refs = refsOf(adopted.acked);
       if (refs.length > 0) enqueue.emit({ type: 'acknowledged', refs, upTo: adopted.dialog.outAcked });
       if (adopted.conflict !== null) enqueue.emit({ type: 'idConflict', clientId: context.clientId ?? 0, ...adopted.conflict });
@@ -279,15 +343,14 @@ export const clientMachine = setup({
       enqueue({ type: 'transmit', params: { frames: framesOf(context, [q.message]) } });
     }),
 
-    /** An attempt failed: record it; during a re-login, report it as `relogon`. */
+    /** An attempt failed: record it; during a re-login, report it as `relogon`, during the user's resume as `resume`. */
     noteFailure: composite(({ context, enqueue }, params: { readonly reason: string }) => {
       enqueue.assign({ lastFailure: params.reason });
       enqueue.emit({ type: 'attemptFailed', attempt: context.attempt, reason: params.reason });
-      if (context.phase === 'relogon') {
+      if (context.phase === 'relogon' || context.phase === 'resume') {
+        const type = context.phase;
         enqueue.emit(
-          params.reason === 'alreadyOnline'
-            ? { type: 'relogon', result: 'alreadyOnline', reason: 'alreadyOnline' }
-            : { type: 'relogon', result: 'failed', reason: params.reason },
+          params.reason === 'alreadyOnline' ? { type, result: 'alreadyOnline', reason: 'alreadyOnline' } : { type, result: 'failed', reason: params.reason },
         );
       }
     }),
@@ -300,7 +363,7 @@ export const clientMachine = setup({
 
     announceOnline: composite(({ context, enqueue }) => {
       enqueue.emit({ type: 'online', clientId: context.clientId ?? 0, relogon: context.phase === 'relogon' });
-      if (context.phase === 'relogon') enqueue.emit({ type: 'relogon', result: 'ok', reason: null });
+      if (context.phase === 'relogon' || context.phase === 'resume') enqueue.emit({ type: context.phase, result: 'ok', reason: null });
     }),
     refuseSend: emit((_, params: { readonly ref: number }) => ({ type: 'sendRefused' as const, ref: params.ref, reason: 'stopped' as const })),
     announceRegistered: emit(({ context }) => ({ type: 'registered' as const, clientId: context.clientId ?? 0 })),
@@ -314,6 +377,14 @@ export const clientMachine = setup({
     refusalTerminal: ({ context, event }) => outcomeOf(context, event).type === 'stop',
     closeTerminal: ({ event }) => event.type === 'closeReceived' && closeIsTerminal(event.reason, event.reconnect),
     isRelogon: ({ context }) => context.phase === 'relogon',
+    /** The user's resume failed short of an answer: it is never retried. */
+    isResume: ({ context }) => context.phase === 'resume',
+    silenceSyncOn: ({ context }) => context.settings.silenceSyncMs !== null,
+    /** The fetched credentials are the online client's (a `sync` may go out). */
+    sameLogin: ({ context }, params: { readonly credentials: AttemptCredentials }) => sameLogin(context, params.credentials),
+    syncGranted: ({ context, event }) => context.pending === 'sync' && outcomeOf(context, event).type === 'online',
+    syncRefusedRetryable: ({ context, event }) => context.pending === 'sync' && outcomeOf(context, event).type === 'retry',
+    syncRefusedTerminal: ({ context, event }) => context.pending === 'sync' && outcomeOf(context, event).type === 'stop',
     retriesExhausted: ({ context }) => context.settings.maxRetries !== null && context.attempt >= context.settings.maxRetries,
   },
   delays: {
@@ -323,6 +394,8 @@ export const clientMachine = setup({
     loginTimeout: ({ context }) => context.settings.loginTimeoutMs,
     heartbeat: ({ context }) => context.settings.heartbeatIntervalMs,
     heartbeatTimeout: ({ context }) => context.settings.heartbeatTimeoutMs,
+    /** Off (null): armed at the heartbeat timeout, which stops the engine first; the guard `silenceSyncOn` keeps it idle anyway. */
+    silenceSync: ({ context }) => context.settings.silenceSyncMs ?? context.settings.heartbeatTimeoutMs,
     minUptime: ({ context }) => context.settings.minUptimeMs,
   },
 }).createMachine({
@@ -337,6 +410,7 @@ export const clientMachine = setup({
     disconnected: {
       on: {
         start: { target: 'connecting', actions: 'beginRun' },
+        resume: { target: 'connecting', actions: 'beginResume' },
         stop: { target: 'stopped', actions: { type: 'stopWith', params: { reason: 'closedByUser' } } },
       },
     },
@@ -466,14 +540,46 @@ export const clientMachine = setup({
             ],
             // Through `closing`: a transition's actions run after the exits, and leaving `attached` stops the link.
             stop: { target: '#client.attached.closing' },
+            // The answer to a `sync`: handled like a login's. Any answer is a hub frame: the silence timers restart.
+            answerReceived: [
+              { guard: 'syncGranted', target: '.live', actions: { type: 'acceptSync', params: ({ event }) => ({ answer: event.answer as OkAnswer }) } },
+              {
+                guard: 'syncRefusedRetryable',
+                target: '#client.backoff',
+                actions: { type: 'wentOffline', params: ({ context, event }) => ({ cause: failureOf(context, event) }) },
+              },
+              { guard: 'syncRefusedTerminal', target: '#client.stopped', actions: { type: 'stopWith', params: ({ context, event }) => ({ reason: stopReasonOf(context, event) }) } },
+              { target: '.live' },
+            ],
           },
           initial: 'live',
           states: {
             live: {
-              after: { heartbeatTimeout: { target: '#client.stopped', actions: { type: 'stopWith', params: { reason: 'heartbeatTimeout' } } } },
+              after: {
+                heartbeatTimeout: { target: '#client.stopped', actions: { type: 'stopWith', params: { reason: 'heartbeatTimeout' } } },
+                // Into a child: `live` is not re-entered, so this fires once per silence (a hub frame re-arms it).
+                silenceSync: { guard: 'silenceSyncOn', target: '.syncing' },
+              },
               initial: 'quiet',
               states: {
                 quiet: { after: { heartbeat: { target: 'quiet', reenter: true, actions: 'sendKeepAlive' } } },
+                // The request needs the secret, which never enters the context: ask the application for it, as every attempt does.
+                syncing: {
+                  invoke: {
+                    id: 'credentials',
+                    src: 'credentials',
+                    input: ({ context }) => ({ attempt: context.attempt, environment: context.settings.environment }),
+                    onDone: [
+                      {
+                        guard: { type: 'sameLogin', params: ({ event }) => ({ credentials: event.output }) },
+                        target: 'quiet',
+                        actions: { type: 'sendSync', params: ({ event }) => ({ credentials: event.output }) },
+                      },
+                      { target: 'quiet' },
+                    ],
+                    onError: { target: 'quiet' },
+                  },
+                },
               },
             },
           },
@@ -481,7 +587,10 @@ export const clientMachine = setup({
       },
     },
     backoff: {
-      always: { guard: 'retriesExhausted', target: 'stopped', actions: { type: 'stopWith', params: { reason: 'gaveUp' } } },
+      always: [
+        { guard: 'isResume', target: 'stopped', actions: { type: 'stopWith', params: { reason: 'resumeFailed' } } },
+        { guard: 'retriesExhausted', target: 'stopped', actions: { type: 'stopWith', params: { reason: 'gaveUp' } } },
+      ],
       after: {
         backoff: [
           { guard: 'isRelogon', target: 'resuming', actions: 'countAttempt' },
@@ -494,6 +603,7 @@ export const clientMachine = setup({
       entry: 'announceStopped',
       on: {
         start: { target: 'connecting', actions: 'beginRun' },
+        resume: { target: 'connecting', actions: 'beginResume' },
         send: { actions: { type: 'refuseSend', params: ({ event }) => ({ ref: event.ref ?? 0 }) } },
       },
     },

@@ -60,7 +60,10 @@ export const REFUSAL_OUTCOME: Readonly<Record<RejectReason, RefusalOutcome>> = O
  * - `heartbeatTimeout` also when the engine itself found the hub silent;
  * - `closedByUser` (`stop` / `close()`), `gaveUp` (`maxRetries` reached),
  *   `credentialsNotSaved` (the `onRegistered` callback failed: the issued
- *   secret would be lost).
+ *   secret would be lost);
+ * - `resumeFailed`: the user's `resume` did not get an answer (a transport
+ *   failure, a timeout, a refusal that is otherwise retried): a resume is
+ *   tried once, never in a loop (docs/protocol.md §5).
  */
 export type StopReason =
   | CloseReason
@@ -69,7 +72,8 @@ export type StopReason =
   | 'invalidProfile'
   | 'closedByUser'
   | 'gaveUp'
-  | 'credentialsNotSaved';
+  | 'credentialsNotSaved'
+  | 'resumeFailed';
 
 /** True when a close frame (or a link end with a reason) must stop the engine. */
 export function closeIsTerminal(reason: CloseReason, reconnect: boolean): boolean {
@@ -77,7 +81,7 @@ export function closeIsTerminal(reason: CloseReason, reconnect: boolean): boolea
   return !(reconnect && mayReconnect);
 }
 
-/** What an answer to the engine's login or registration leads to. */
+/** What an answer to the engine's request (login, start, resume, sync or registration) leads to. */
 export type AnswerOutcome =
   | { readonly type: 'online'; readonly secret: string | null }
   | { readonly type: 'drawAgain' }

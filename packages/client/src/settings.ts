@@ -21,6 +21,15 @@ export interface ClientSettings {
   readonly heartbeatIntervalMs: number;
   /** Hub silence after which the engine drops the link and stops (`heartbeatTimeout`, terminal). */
   readonly heartbeatTimeoutMs: number;
+  /**
+   * Hub silence after which the engine, online, sends a `sync` request on its
+   * link (the seed's client-side cnx Sync, docs/protocol.md §7.2): the hub
+   * re-admits the client and resends what it has not acknowledged. Once per
+   * silence: the next one needs another `silenceSyncMs` after a hub frame.
+   * null (the default): never. Less than `heartbeatTimeoutMs`. For a mailbox
+   * (FTP), the seed's 24 silent polls: 720 000 with a 30 s poll.
+   */
+  readonly silenceSyncMs: number | null;
   /** Longest wait for the transport to open a link. */
   readonly connectTimeoutMs: number;
   /** Longest wait from an open link to the hub's answer (credentials included). */
@@ -41,7 +50,8 @@ export interface ClientSettings {
 
 /**
  * Defaults: backoff after centrifuge-js (500 ms base) with SignalR's 30 s cap;
- * heartbeat as ESFramework (send every 5 s, time out after 30 s); buffer and
+ * heartbeat as ESFramework (send every 5 s, time out after 30 s); no
+ * client-side `sync` (a connection transport hears the hub's Syncs); buffer and
  * payload bounds as the hub's defaults (`maxOutbox`, `limits.maxPayloadBytes`).
  */
 export const DEFAULT_SETTINGS: ClientSettings = Object.freeze({
@@ -50,6 +60,7 @@ export const DEFAULT_SETTINGS: ClientSettings = Object.freeze({
   minUptimeMs: 10_000,
   heartbeatIntervalMs: 5_000,
   heartbeatTimeoutMs: 30_000,
+  silenceSyncMs: null,
   connectTimeoutMs: 10_000,
   loginTimeoutMs: 15_000,
   maxUnacked: 1024,
@@ -79,6 +90,7 @@ export function resolveSettings(given: Partial<ClientSettings> = {}): ClientSett
     minUptimeMs: positive('minUptimeMs', s.minUptimeMs),
     heartbeatIntervalMs: positive('heartbeatIntervalMs', s.heartbeatIntervalMs),
     heartbeatTimeoutMs: positive('heartbeatTimeoutMs', s.heartbeatTimeoutMs),
+    silenceSyncMs: s.silenceSyncMs === null ? null : positive('silenceSyncMs', s.silenceSyncMs),
     connectTimeoutMs: positive('connectTimeoutMs', s.connectTimeoutMs),
     loginTimeoutMs: positive('loginTimeoutMs', s.loginTimeoutMs),
     maxUnacked: positive('maxUnacked', s.maxUnacked, 0xffffffff),
@@ -95,6 +107,13 @@ export function resolveSettings(given: Partial<ClientSettings> = {}): ClientSett
     throw new ClientUsageError(
       'invalidOption',
       `heartbeatTimeoutMs (${settings.heartbeatTimeoutMs}) must be greater than heartbeatIntervalMs (${settings.heartbeatIntervalMs})`,
+    );
+  }
+  if (settings.silenceSyncMs !== null && settings.silenceSyncMs >= settings.heartbeatTimeoutMs) {
+    // The engine stops at heartbeatTimeoutMs of silence: a later sync would never go out.
+    throw new ClientUsageError(
+      'invalidOption',
+      `silenceSyncMs (${settings.silenceSyncMs}) must be less than heartbeatTimeoutMs (${settings.heartbeatTimeoutMs})`,
     );
   }
   return Object.freeze(settings);

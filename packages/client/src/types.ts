@@ -13,12 +13,14 @@ import { resolveSettings, type ClientSettings } from './settings.js';
 /**
  * `login`: the run the user started, until its first `ok` — its requests are
  * `login`, which may re-enable a disabled client (the user asked for it).
+ * `resume`: the user asked to be re-enabled (`resume` event) — one `resume`
+ * request, never retried (docs/protocol.md §5: "never in a loop").
  * `relogon`: automatic re-logins after a loss — their requests are `start`,
  * which never takes a profile over by itself (a disabled client is refused
  * and stops), so a stale engine cannot displace the installation that
  * replaced it.
  */
-export type Phase = 'login' | 'relogon';
+export type Phase = 'login' | 'resume' | 'relogon';
 
 export interface ClientContext {
   readonly settings: ClientSettings;
@@ -31,8 +33,8 @@ export interface ClientContext {
   readonly clientId: number | null;
   /** The last request id used; the answer must repeat it. */
   readonly requestId: number;
-  /** The kind of the request awaiting its answer. */
-  readonly pending: 'login' | 'start' | 'register' | null;
+  /** The kind of the request awaiting its answer (`sync`: sent while online, after hub silence). */
+  readonly pending: 'login' | 'start' | 'resume' | 'sync' | 'register' | null;
   /** The pending registration's id was drawn by the engine. */
   readonly drawnId: boolean;
   /** `invalidId` answers in a row. */
@@ -69,6 +71,12 @@ export type ClientEvent =
   | { readonly type: 'start' }
   /** Stop for good (`closedByUser`); online, a `close` is sent to the hub first. */
   | { readonly type: 'stop' }
+  /**
+   * The user asks to be re-enabled (from `disconnected` or `stopped`, e.g.
+   * after `disabled` or `replaced`): one `resume` request on a new link,
+   * reported by a `resume` event; never retried. Ignored while running.
+   */
+  | { readonly type: 'resume' }
   /** Queue an application message; `ref` is echoed in `acknowledged` / `sendRefused`. */
   | { readonly type: 'send'; readonly appType: string; readonly payload: Uint8Array; readonly replyTo?: number; readonly ref?: number }
   /** The hub answered a request on the current link. */
@@ -97,6 +105,14 @@ export type ClientEmitted =
    * `failed` with the reason (a refusal, or the transport).
    */
   | { readonly type: 'relogon'; readonly result: 'ok' | 'failed' | 'alreadyOnline'; readonly reason: string | null }
+  /**
+   * The user's `resume` was answered, or failed, as `relogon` reports a
+   * re-login: `ok` (online: the hub's policy re-enabled the client),
+   * `alreadyOnline`, or `failed` with the reason (a refusal such as
+   * `profileInUse` or `seniority`, or the transport). Not `ok`, the engine
+   * stops (the refusal's reason, or `resumeFailed`).
+   */
+  | { readonly type: 'resume'; readonly result: 'ok' | 'failed' | 'alreadyOnline'; readonly reason: string | null }
   /** An attempt (first login or re-login) failed; `attempt` is the retry counter before the backoff. */
   | { readonly type: 'attemptFailed'; readonly attempt: number; readonly reason: string }
   /** An application message from the hub: once, in order. */

@@ -1,11 +1,12 @@
 /**
  * The client's half of the dialog, as pure functions: numbering, acks,
- * duplicates and gaps, the renumbering resend after a login.
+ * duplicates and gaps, the renumbering resend after a login, the
+ * same-numbers resend after a sync.
  */
 import type { DialogMessage, MessageBody } from '@dialoghub/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { adoptLogin, appMessageProblem, applyAck, dialogFrames, EMPTY_CLIENT_DIALOG, enqueue, rebase, receive, sequenceOnce, type ClientDialog } from '../src/index.js';
+import { adoptLogin, adoptSync, appMessageProblem, applyAck, dialogFrames, EMPTY_CLIENT_DIALOG, enqueue, rebase, receive, sequenceOnce, type ClientDialog } from '../src/index.js';
 import { clientId } from '@dialoghub/core';
 
 const app = (text: string): MessageBody => ({ type: 'app', appType: 'chat', payload: new TextEncoder().encode(text), replyTo: 0 });
@@ -86,6 +87,30 @@ describe('receiving', () => {
     }
     expect(handed).toEqual(handed.map((_, i) => i + 1));
     expect(d.inSeq).toBe(handed.length);
+  });
+});
+
+describe('sync (the ok to a `sync` on the live link)', () => {
+  it('acknowledges what lastReceived covers and resends the rest under the same numbers, keep-alives included', () => {
+    let d: ClientDialog = { ...queued(2), synced: true, inSeq: 5 };
+    d = enqueue(d, { type: 'null', replyTo: 0 }, null).dialog; // seq 3: a keep-alive, maybe still in flight
+    d = enqueue(d, app('c4'), 4).dialog;
+    const { dialog, resend, acked, conflict } = adoptSync(d, 1);
+    expect(conflict).toBeNull();
+    expect(acked.map((m) => m.seq)).toEqual([1]);
+    expect(resend.map((m) => [m.seq, m.ack, m.body.type])).toEqual([
+      [2, 5, 'app'],
+      [3, 5, 'null'],
+      [4, 5, 'app'],
+    ]);
+    // Nothing renumbered: the next message cannot take a number the hub may already have.
+    expect(dialog).toMatchObject({ outSeq: 4, outAcked: 1, inSeq: 5, synced: true });
+    expect(enqueue(dialog, app('next'), 5).message.seq).toBe(5);
+  });
+
+  it('a lastReceived beyond what was sent is handled as a login (another engine used the id)', () => {
+    const d = { ...queued(2), synced: true };
+    expect(adoptSync(d, 9)).toEqual(adoptLogin(d, 9));
   });
 });
 

@@ -622,3 +622,215 @@ describe('outgoing messages', () => {
     ]);
   });
 });
+
+/** The requests an engine sent on a link, in order. */
+function requestsOn(link: { readonly sent: readonly { kind: string; request?: { kind: string } }[] }): string[] {
+  return link.sent.flatMap((f) => (f.kind === 'request' && f.request !== undefined ? [f.request.kind] : []));
+}
+
+describe('sync after hub silence (silenceSyncMs: the seed client-side cnx Sync)', () => {
+  // A mailbox engine: a sync after 12 silent minutes, keep-alives rarer than that, a long timeout.
+  const MAILBOX: Partial<ClientSettings> = { silenceSyncMs: 720_000, heartbeatIntervalMs: 1_000_000, heartbeatTimeoutMs: 3_600_000 };
+
+  /** A hub that stays silent for hours unless the test makes it speak (its own Syncs are far away). */
+  function quietWorld() {
+    const clock = new SteppingClock();
+    const hub = new FakeHub(clock, { config: { appMessageTypes: ['chat'], syncAfterMs: 5_000_000, syncEveryMs: 1_000_000, deadAfterMs: 10_000_000 } });
+    hub.createProfile(1);
+    return { clock, hub };
+  }
+
+  it('one `sync` request after silenceSyncMs of hub silence, not before; every hub frame restarts the timer', async () => {
+    const { clock, hub } = quietWorld();
+    const e = await online(clock, hub, 7, { settings: MAILBOX });
+    const link = hub.lastLink;
+    await clock.advance(500_000);
+    hub.sendApp(7, 'chat', 'ping'); // a hub frame at 500 s: the silence starts again
+    await clock.advance(719_999);
+    expect(requestsOn(link)).toEqual(['login']);
+    await clock.advance(1);
+    expect(requestsOn(link)).toEqual(['login', 'sync']);
+    expect(link.sent[link.sent.length - 1]).toMatchObject({ kind: 'request', request: { kind: 'sync', requestId: 2, clientId: 7, lastReceived: 1 } });
+    // The hub answered at once (same session, same link); its answer is a hub frame: another full silence before the next.
+    await clock.advance(719_999);
+    expect(requestsOn(link)).toEqual(['login', 'sync']);
+    await clock.advance(1);
+    expect(requestsOn(link)).toEqual(['login', 'sync', 'sync']);
+    expect(e.isOnline()).toBe(true);
+    expect(e.of('online')).toHaveLength(1);
+    expect(e.messages()).toEqual(['ping']);
+    expect(hub.sessionLink(7)).toBe(link);
+    expect(e.connects).toBe(1);
+  });
+
+  it('a sync that gets no answer is not repeated: the engine waits for the hub, then heartbeatTimeout', async () => {
+    const { clock, hub } = quietWorld();
+    const e = await online(clock, hub, 7, { settings: MAILBOX });
+    const link = hub.lastLink;
+    const at = clock.now();
+    link.blockDown = true;
+    await clock.until(() => e.isStopped(), 4_000_000);
+    expect(clock.now() - at).toBe(3_600_000);
+    expect(requestsOn(link)).toEqual(['login', 'sync']);
+    expect(e.stopReason()).toBe('heartbeatTimeout');
+  });
+
+  it('off (the default): no sync request, however long the silence', async () => {
+    const { clock, hub } = quietWorld();
+    const e = await online(clock, hub, 7, { settings: { heartbeatIntervalMs: 1_000_000, heartbeatTimeoutMs: 3_600_000 } });
+    await clock.advance(3_000_000);
+    expect(e.isOnline()).toBe(true);
+    expect(requestsOn(hub.lastLink)).toEqual(['login']);
+  });
+
+  it('the hub dropped the session unheard: the sync re-admits the client and the dialog resumes — nothing lost, nothing twice', async () => {
+    const { clock, hub } = quietWorld();
+    const e = await online(clock, hub, 7, { settings: MAILBOX });
+    const link = hub.lastLink;
+    e.send('chat', 'c1');
+    await clock.advance(10);
+    link.blockDown = true; // the hub handles c2 but its ack never arrives; h1 is lost on the way
+    e.send('chat', 'c2');
+    await clock.advance(10);
+    hub.sendApp(7, 'chat', 'h1');
+    await clock.advance(10);
+    link.blockDown = false;
+    link.blockUp = true; // c3 never reaches the hub
+    e.send('chat', 'c3');
+    await clock.advance(10);
+    link.blockUp = false;
+    // The hub ends the session without telling the client (the seed's "declared dead while the client keeps running").
+    hub.input({ type: 'connectionClosed', link: link.id, cause: 'idleTimeout' });
+    expect(hub.isOnline(7)).toBe(false);
+    hub.sendApp(7, 'chat', 'h2'); // kept for the client (store and forward)
+    await clock.until(() => requestsOn(link).length === 2, 800_000);
+    await clock.advance(10);
+    expect(requestsOn(link)).toEqual(['login', 'sync']);
+    expect(hub.isOnline(7)).toBe(true);
+    expect(hub.sessionLink(7)).toBe(link);
+    expect(hub.delivered.map((d) => d.text)).toEqual(['c1', 'c2', 'c3']);
+    expect(e.messages()).toEqual(['h1', 'h2']);
+    expect(e.snapshot().context.dialog.unacked).toEqual([]);
+    expect(e.of('acknowledged').flatMap((a) => a.refs)).toEqual([1, 2, 3]);
+    expect(e.isOnline()).toBe(true);
+    expect(e.of('online')).toHaveLength(1);
+    expect(e.of('offline')).toEqual([]);
+    expect(e.connects).toBe(1);
+  });
+
+  it('refused: the client was disabled meanwhile — the engine stops (disabled) and never reconnects', async () => {
+    const { clock, hub } = quietWorld();
+    const e = await online(clock, hub, 7, { settings: MAILBOX });
+    const link = hub.lastLink;
+    hub.input({ type: 'connectionClosed', link: link.id, cause: 'idleTimeout' });
+    hub.setStatus(7, 'disabled'); // offline at the hub: nobody is told
+    await clock.until(() => e.isStopped(), 800_000);
+    expect(requestsOn(link)).toEqual(['login', 'sync']);
+    await staysStopped(clock, e, 'disabled');
+    expect(e.of('offline')).toEqual([]);
+    expect(e.connects).toBe(1);
+  });
+});
+
+describe('resume (the user asks to be re-enabled)', () => {
+  /** Every request the engine sent, over all links, in order. */
+  const allRequests = (hub: FakeHub, clientId: number): string[] =>
+    hub.links.flatMap((l) => l.sent.flatMap((f) => (f.kind === 'request' && f.request.clientId === clientId ? [f.request.kind] : [])));
+
+  it('replaceOld: the replaced client resumes, the policy re-enables it and the other is replaced; nothing resumes by itself', async () => {
+    const { clock, hub } = world('replaceOld');
+    const a = await online(clock, hub, 7);
+    const b = await online(clock, hub, 8); // 8 registers under replaceOld: 7 is replaced
+    await staysStopped(clock, a, 'replaced');
+    a.actor.send({ type: 'resume' });
+    await clock.until(() => a.isOnline() && b.isStopped(), 60_000);
+    expect(a.of('resume')).toEqual([{ type: 'resume', result: 'ok', reason: null }]);
+    expect(a.of('online').at(-1)).toEqual({ type: 'online', clientId: 7, relogon: false });
+    expect(b.stopReason()).toBe('replaced');
+    expect(hub.state.clients.get(7)?.status).toBe('enabled');
+    expect(hub.state.clients.get(8)?.status).toBe('disabled');
+    await clock.advance(TEN_MINUTES);
+    // One resume, asked for; the replaced engine asks for nothing by itself.
+    expect(allRequests(hub, 7)).toEqual(['login', 'resume']);
+    expect(allRequests(hub, 8)).toEqual(['login']);
+    expect(b.isStopped()).toBe(true);
+    expect(b.of('resume')).toEqual([]);
+    expect(a.isOnline()).toBe(true);
+  });
+
+  /**
+   * 7 is online, loses its link, and 8 registers while 7 is away: 7 is
+   * disabled (every policy disables an offline client on a registration) and
+   * its automatic re-login is refused. An operator's status change would make
+   * the profile manual, where no resume is granted.
+   */
+  async function displaced(policy: Policy) {
+    const { clock, hub } = world(policy);
+    const a = await online(clock, hub, 7);
+    hub.lastLink.lose();
+    await settle();
+    const b = await online(clock, hub, 8);
+    await staysStopped(clock, a, 'disabled');
+    return { clock, hub, a, b };
+  }
+
+  it('seniority: the older client resumes and wins (the younger is banned)', async () => {
+    const { clock, a, b } = await displaced('seniority');
+    a.actor.send({ type: 'resume' });
+    await clock.until(() => a.isOnline() && b.isStopped(), 60_000);
+    expect(a.of('resume')).toEqual([{ type: 'resume', result: 'ok', reason: null }]);
+    expect(b.stopReason()).toBe('banned');
+  });
+
+  it('ignoreNew: refused (profileInUse) — reported failed, stopped, and never asked again', async () => {
+    const { clock, hub, a, b } = await displaced('ignoreNew');
+    const connects = a.connects;
+    a.actor.send({ type: 'resume' });
+    await clock.until(() => a.of('stopped').length === 2, 60_000);
+    expect(a.of('resume')).toEqual([{ type: 'resume', result: 'failed', reason: 'profileInUse' }]);
+    expect(a.of('stopped').at(-1)).toEqual({ type: 'stopped', reason: 'profileInUse' });
+    await clock.advance(TEN_MINUTES);
+    expect(a.connects).toBe(connects + 1);
+    expect(allRequests(hub, 7)).toEqual(['login', 'start', 'resume']);
+    expect(b.isOnline()).toBe(true);
+    expect(hub.state.clients.get(7)?.status).toBe('disabled');
+  });
+
+  it('disabled by the operator (the profile turned manual): refused profileManual', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    hub.setStatus(7, 'disabled');
+    await staysStopped(clock, a, 'disabled');
+    a.actor.send({ type: 'resume' });
+    await clock.until(() => a.of('stopped').length === 2, 60_000);
+    expect(a.of('resume')).toEqual([{ type: 'resume', result: 'failed', reason: 'profileManual' }]);
+    expect(a.stopReason()).toBe('profileManual');
+    expect(hub.state.clients.get(7)?.status).toBe('disabled');
+  });
+
+  it('a transport failure is reported and stops the engine (resumeFailed): no retry', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    hub.setStatus(7, 'disabled');
+    await staysStopped(clock, a, 'disabled');
+    hub.refuseConnects = 1;
+    const connects = a.connects;
+    a.actor.send({ type: 'resume' });
+    await clock.until(() => a.of('stopped').length === 2, 60_000);
+    expect(a.of('resume')).toEqual([{ type: 'resume', result: 'failed', reason: 'connect: ECONNREFUSED' }]);
+    expect(a.stopReason()).toBe('resumeFailed');
+    await clock.advance(TEN_MINUTES);
+    expect(a.connects).toBe(connects + 1);
+    expect(allRequests(hub, 7)).toEqual(['login']);
+  });
+
+  it('an engine stopped disabled never sends resume by itself', async () => {
+    const { clock, hub } = world();
+    const a = await online(clock, hub, 7);
+    hub.setStatus(7, 'disabled');
+    await staysStopped(clock, a, 'disabled');
+    await clock.advance(10 * TEN_MINUTES);
+    expect(allRequests(hub, 7)).toEqual(['login']);
+    expect(a.of('resume')).toEqual([]);
+  });
+});

@@ -2,7 +2,16 @@
  * The promise facade over a real engine and the real hub core, in virtual time.
  */
 import { describe, expect, it } from 'vitest';
-import { ClientStoppedError, connect, fromMemoryLink, memoryTransport, SendRefusedError, type DialogClient, type MemoryLinkLike } from '../src/index.js';
+import {
+  ClientStoppedError,
+  ClientUsageError,
+  connect,
+  fromMemoryLink,
+  memoryTransport,
+  SendRefusedError,
+  type DialogClient,
+  type MemoryLinkLike,
+} from '../src/index.js';
 import { settle, SteppingClock } from './helpers/clock.js';
 import { bytes, FakeHub, text } from './helpers/fake-hub.js';
 
@@ -86,6 +95,46 @@ describe('connect()', () => {
     await expect(pending).rejects.toEqual(new ClientStoppedError('closedByUser'));
     expect(client.status).toBe('stopped');
     await expect(client.send('chat', bytes('late'))).rejects.toEqual(new SendRefusedError('stopped'));
+  });
+});
+
+describe('resume()', () => {
+  /** Settles `p` in virtual time: its outcome, once known. */
+  async function outcome(clock: SteppingClock, p: Promise<void>): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    let result: { ok: true } | { ok: false; error: unknown } | undefined;
+    p.then(
+      () => (result = { ok: true }),
+      (error: unknown) => (result = { ok: false, error }),
+    );
+    await clock.until(() => result !== undefined, 60_000);
+    return result!;
+  }
+
+  it('after the engine stopped replaced: one resume request, resolves online; the `resume` event says ok', async () => {
+    const { clock, hub, secret } = world();
+    const client = await connected(clock, hub, secret);
+    hub.registerDirect(8, 1); // replaceOld: 7 is replaced (disabled)
+    await clock.until(() => client.status === 'stopped', 60_000);
+    const reported: unknown[] = [];
+    client.on('resume', (e) => reported.push(e));
+    expect(await outcome(clock, client.resume())).toEqual({ ok: true });
+    expect(client.status).toBe('online');
+    expect(reported).toEqual([{ type: 'resume', result: 'ok', reason: null }]);
+    expect(hub.lastLink.sent[0]).toMatchObject({ kind: 'request', request: { kind: 'resume', clientId: 7 } });
+    expect(hub.state.clients.get(7)?.status).toBe('enabled');
+  });
+
+  it('rejects with ClientStoppedError(reason) when refused, and with ClientUsageError(notStopped) while running', async () => {
+    const { clock, hub, secret } = world();
+    const client = await connected(clock, hub, secret);
+    const running = await outcome(clock, client.resume());
+    expect(running).toMatchObject({ ok: false, error: expect.any(ClientUsageError) });
+    expect((running as { error: ClientUsageError }).error.code).toBe('notStopped');
+    hub.setStatus(7, 'disabled'); // an operator's decision: the profile is manual now
+    await clock.until(() => client.status === 'stopped', 60_000);
+    const refused = await outcome(clock, client.resume());
+    expect(refused).toEqual({ ok: false, error: new ClientStoppedError('profileManual') });
+    expect(client.status).toBe('stopped');
   });
 });
 

@@ -7,7 +7,7 @@
 import { clientId, type Answer, type DialogMessage } from '@dialoghub/core';
 import { describe, expect, it } from 'vitest';
 import { createActor, initialTransition, SimulatedClock, transition } from 'xstate';
-import { clientMachine, DEFAULT_SETTINGS, type ClientEvent, type ClientInput } from '../src/index.js';
+import { clientMachine, ClientUsageError, DEFAULT_SETTINGS, resolveSettings, type ClientEvent, type ClientInput } from '../src/index.js';
 
 type Snapshot = ReturnType<typeof initialTransition<typeof clientMachine>>[0];
 
@@ -128,6 +128,8 @@ describe('first login', () => {
       { emit: { type: 'online', clientId: 7, relogon: false } },
       { after: 'xstate.after.minUptime.client.attached.online', delay: DEFAULT_SETTINGS.minUptimeMs },
       { after: 'xstate.after.heartbeatTimeout.client.attached.online.live', delay: DEFAULT_SETTINGS.heartbeatTimeoutMs },
+      // silenceSyncMs is off: the timer is armed at the heartbeat timeout and its guard keeps it idle.
+      { after: 'xstate.after.silenceSync.client.attached.online.live', delay: DEFAULT_SETTINGS.heartbeatTimeoutMs },
       { after: 'xstate.after.heartbeat.client.attached.online.live.quiet', delay: DEFAULT_SETTINGS.heartbeatIntervalMs },
     ]);
   });
@@ -273,8 +275,10 @@ describe('online', () => {
     expect(actions).toEqual([
       { cancel: 'xstate.after.heartbeat.client.attached.online.live.quiet' },
       { cancel: 'xstate.after.heartbeatTimeout.client.attached.online.live' },
+      { cancel: 'xstate.after.silenceSync.client.attached.online.live' },
       { type: 'transmit', params: { frames: [{ kind: 'dialog', clientId: 7, messages: [msg(1, 1, { type: 'null', replyTo: 1 })] }] } },
       { after: 'xstate.after.heartbeatTimeout.client.attached.online.live', delay: DEFAULT_SETTINGS.heartbeatTimeoutMs },
+      { after: 'xstate.after.silenceSync.client.attached.online.live', delay: DEFAULT_SETTINGS.heartbeatTimeoutMs },
       { after: 'xstate.after.heartbeat.client.attached.online.live.quiet', delay: DEFAULT_SETTINGS.heartbeatIntervalMs },
     ]);
   });
@@ -417,10 +421,221 @@ describe('online', () => {
   });
 });
 
+describe('sync (hub silence, silenceSyncMs) and resume (the user asks)', () => {
+  const MAILBOX = { silenceSyncMs: 720_000, heartbeatIntervalMs: 1_000_000, heartbeatTimeoutMs: 3_600_000 } as const;
+  const SILENCE = after('silenceSync', 'attached.online.live');
+  const msg = (seq: number, ack: number, body: DialogMessage['body']): DialogMessage => ({ seq, ack, body });
+  const syncRequest = (requestId: number, lastReceived: number) => ({
+    type: 'transmit',
+    params: { frames: [{ kind: 'request', request: { kind: 'sync', requestId, clientId: 7, credential: { secret: 's3cret' }, lastReceived } }] },
+  });
+
+  /** Online with the mailbox settings, then silent for silenceSyncMs: the credentials are being fetched. */
+  function syncing(): Snapshot {
+    const [s] = step(toOnline(MAILBOX), SILENCE);
+    return s;
+  }
+
+  it('online arms the silence timer at silenceSyncMs; when it fires, the credentials are fetched (keep-alives wait)', () => {
+    const [s0, online] = step(
+      (() => {
+        let [s] = initialTransition(clientMachine, MAILBOX);
+        [s] = step(s, { type: 'start' });
+        [s] = step(s, done('connect', { linkId: 1 }));
+        [s] = step(s, done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+        return s;
+      })(),
+      { type: 'answerReceived', requestId: 1, answer: okAnswer() },
+    );
+    expect(online).toContainEqual({ after: 'xstate.after.silenceSync.client.attached.online.live', delay: 720_000 });
+    const [s, actions] = step(s0, SILENCE);
+    expect(s.value).toEqual({ attached: { online: { live: 'syncing' } } });
+    expect(actions).toEqual([
+      { cancel: 'xstate.after.heartbeat.client.attached.online.live.quiet' },
+      { spawn: 'credentials', id: 'credentials', input: { attempt: 0, environment: {} } },
+    ]);
+  });
+
+  it('then one `sync` request with lastReceived; nothing else is armed until a hub frame (once per silence)', () => {
+    const [s, actions] = step(syncing(), done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+    expect(s.value).toEqual({ attached: { online: { live: 'quiet' } } });
+    expect(s.context).toMatchObject({ pending: 'sync', requestId: 2 });
+    expect(actions).toEqual([
+      { stop: 'credentials' },
+      syncRequest(2, 0),
+      { after: 'xstate.after.heartbeat.client.attached.online.live.quiet', delay: 1_000_000 },
+    ]);
+    expect(JSON.stringify(s.context)).not.toContain('s3cret');
+  });
+
+  it('its ok keeps the engine online, restarts the silence timers and resends what the hub has not handled', () => {
+    let [s] = step(syncing(), { type: 'send', appType: 'chat', payload: new Uint8Array([1]), ref: 4 });
+    [s] = step(s, done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+    const [next, actions] = step(s, { type: 'answerReceived', requestId: 2, answer: okAnswer({ lastReceived: 0 }) });
+    expect(next.value).toEqual({ attached: { online: { live: 'quiet' } } });
+    expect(next.context).toMatchObject({ pending: null, dialog: { outSeq: 1, unacked: [{ seq: 1, ref: 4 }] } });
+    expect(actions).toEqual([
+      { cancel: 'xstate.after.heartbeat.client.attached.online.live.quiet' },
+      { cancel: 'xstate.after.heartbeatTimeout.client.attached.online.live' },
+      { cancel: 'xstate.after.silenceSync.client.attached.online.live' },
+      {
+        type: 'transmit',
+        params: { frames: [{ kind: 'dialog', clientId: 7, messages: [{ seq: 1, ack: 0, body: { type: 'app', appType: 'chat', payload: new Uint8Array([1]), replyTo: 0 } }] }] },
+      },
+      { after: 'xstate.after.heartbeatTimeout.client.attached.online.live', delay: 3_600_000 },
+      { after: 'xstate.after.silenceSync.client.attached.online.live', delay: 720_000 },
+      { after: 'xstate.after.heartbeat.client.attached.online.live.quiet', delay: 1_000_000 },
+    ]);
+    expect(actions).not.toContainEqual(expect.objectContaining({ emit: expect.objectContaining({ type: 'online' }) }));
+  });
+
+  it('a keep-alive sent after the sync request keeps its number: the next message does not reuse it', () => {
+    let [s] = step(syncing(), done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+    [s] = step(s, after('heartbeat', 'attached.online.live.quiet')); // null, seq 1, in flight behind the request
+    // The hub handled the request first: its count does not include the keep-alive yet.
+    let actions: unknown[];
+    [s, actions] = step(s, { type: 'answerReceived', requestId: 2, answer: okAnswer({ lastReceived: 0 }) });
+    expect(actions).toContainEqual({ type: 'transmit', params: { frames: [{ kind: 'dialog', clientId: 7, messages: [msg(1, 0, { type: 'null', replyTo: 0 })] }] } });
+    [s, actions] = step(s, { type: 'send', appType: 'chat', payload: new Uint8Array([2]), ref: 1 });
+    expect(actions).toEqual([
+      { type: 'transmit', params: { frames: [{ kind: 'dialog', clientId: 7, messages: [msg(2, 0, { type: 'app', appType: 'chat', payload: new Uint8Array([2]), replyTo: 0 })] }] } },
+    ]);
+  });
+
+  it('refused: the outcome a login refusal has (disabled, banned, reset stop; nothing is retried)', () => {
+    for (const [answer, reason] of [
+      [{ code: 'rejected', clientId: clientId(7), reason: 'disabled' }, 'disabled'],
+      [{ code: 'rejected', clientId: clientId(7), reason: 'banned' }, 'banned'],
+      [{ code: 'reset', clientId: clientId(7) }, 'reset'],
+    ] as const) {
+      const [s] = step(syncing(), done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+      const [next, actions] = step(s, { type: 'answerReceived', requestId: 2, answer });
+      expect(next.value).toBe('stopped');
+      expect(next.context.stopReason).toBe(reason);
+      expect(actions).toContainEqual({ stop: 'link' });
+      expect(actions[actions.length - 1]).toEqual({ emit: { type: 'stopped', reason } });
+      expect(actions).not.toContainEqual(expect.objectContaining({ after: 'xstate.after.backoff.client.backoff' }));
+    }
+  });
+
+  it("an answer that is not the sync's (another request id) only restarts the silence timers", () => {
+    const [s] = step(syncing(), done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+    const [next, actions] = step(s, { type: 'answerReceived', requestId: 1, answer: okAnswer() });
+    expect(next.value).toEqual({ attached: { online: { live: 'quiet' } } });
+    expect(next.context.pending).toBe('sync');
+    expect(actions).not.toContainEqual(expect.objectContaining({ type: 'transmit' }));
+    expect(actions).toContainEqual({ after: 'xstate.after.silenceSync.client.attached.online.live', delay: 720_000 });
+  });
+
+  it('no sync when the credentials name another client (or a registration), nor when they fail', () => {
+    for (const event of [
+      done('credentials', { kind: 'login', clientId: 8, secret: 'other' }),
+      done('credentials', { kind: 'register', clientId: 9, drawn: true, profileId: 1, contact: { name: '', phone: '', email: '' }, environment: {} }),
+      failed('credentials', new Error('store offline')),
+    ]) {
+      const [s, actions] = step(syncing(), event);
+      expect(s.value).toEqual({ attached: { online: { live: 'quiet' } } });
+      expect(s.context.pending).toBeNull();
+      expect(actions).not.toContainEqual(expect.objectContaining({ type: 'transmit' }));
+    }
+  });
+
+  it('silenceSyncMs: null by default; otherwise a timer value below heartbeatTimeoutMs (a later sync could never go out)', () => {
+    expect(DEFAULT_SETTINGS.silenceSyncMs).toBeNull();
+    expect(resolveSettings(MAILBOX).silenceSyncMs).toBe(720_000);
+    for (const bad of [0, -1, 1.5, 30_000, 40_000, 2 ** 31]) {
+      expect(() => resolveSettings({ silenceSyncMs: bad })).toThrow(ClientUsageError);
+    }
+    expect(resolveSettings({ silenceSyncMs: 29_999 }).silenceSyncMs).toBe(29_999);
+  });
+
+  it('off (the default): the silence timer changes nothing', () => {
+    const s = toOnline();
+    expect(s.context.settings.silenceSyncMs).toBeNull();
+    const [next, actions] = step(s, SILENCE);
+    expect(next.value).toEqual({ attached: { online: { live: 'quiet' } } });
+    expect(actions).toEqual([]);
+  });
+
+  /** Online, then told `disabled` (another installation took the profile): stopped. */
+  function disabled(): Snapshot {
+    const [s] = step(toOnline(), { type: 'closeReceived', reason: 'disabled', reconnect: false });
+    expect(s.value).toBe('stopped');
+    return s;
+  }
+
+  it('resume from stopped: one attempt with a `resume` request (no environment), reported ok with the online event', () => {
+    let [s, actions] = step(disabled(), { type: 'resume' });
+    expect(s.value).toBe('connecting');
+    expect(s.context).toMatchObject({ phase: 'resume', attempt: 0, stopReason: null });
+    [s] = step(s, done('connect', { linkId: 2 }));
+    [s, actions] = step(s, done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+    expect(actions[1]).toEqual({
+      type: 'transmit',
+      params: { frames: [{ kind: 'request', request: { kind: 'resume', requestId: 2, clientId: 7, credential: { secret: 's3cret' }, lastReceived: 0 } }] },
+    });
+    expect(s.context.pending).toBe('resume');
+    [s, actions] = step(s, { type: 'answerReceived', requestId: 2, answer: okAnswer() });
+    expect(s.value).toEqual({ attached: { online: { live: 'quiet' } } });
+    expect(actions).toContainEqual({ emit: { type: 'online', clientId: 7, relogon: false } });
+    expect(actions).toContainEqual({ emit: { type: 'resume', result: 'ok', reason: null } });
+    // A later loss is an ordinary re-login (`start`), not another resume.
+    [s] = step(s, { type: 'linkLost', cause: 'reset' });
+    expect(s.context.phase).toBe('relogon');
+  });
+
+  it('resume refused: reported failed (or alreadyOnline) with the reason, and stopped with it', () => {
+    for (const [reason, result] of [
+      ['profileInUse', 'failed'],
+      ['seniority', 'failed'],
+      ['alreadyOnline', 'alreadyOnline'],
+    ] as const) {
+      let [s] = step(disabled(), { type: 'resume' });
+      [s] = step(s, done('connect', { linkId: 2 }));
+      [s] = step(s, done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+      const [next, actions] = step(s, { type: 'answerReceived', requestId: 2, answer: { code: 'rejected', clientId: clientId(7), reason } });
+      expect(next.value).toBe('stopped');
+      expect(next.context.stopReason).toBe(reason);
+      expect(actions).toContainEqual({ emit: { type: 'resume', result, reason } });
+    }
+  });
+
+  it('resume is never retried: a failure that would back off stops it (resumeFailed)', () => {
+    for (const fail of [failed('connect', new Error('ECONNREFUSED')), after('connectTimeout', 'connecting')]) {
+      let [s] = step(disabled(), { type: 'resume' });
+      const [next, actions] = step(s, fail);
+      expect(next.value).toBe('stopped');
+      expect(next.context.stopReason).toBe('resumeFailed');
+      expect(actions).toContainEqual({ emit: { type: 'resume', result: 'failed', reason: expect.stringMatching(/ECONNREFUSED|connectTimeout/) } });
+      expect(actions[actions.length - 1]).toEqual({ emit: { type: 'stopped', reason: 'resumeFailed' } });
+      // `backoff` is passed through at once: its timer is cancelled in the same step, as for gaveUp.
+      expect(actions).toContainEqual({ cancel: 'xstate.after.backoff.client.backoff' });
+      s = next;
+    }
+    // Also after the link opened: a lost link, a retryable refusal.
+    let [s] = step(disabled(), { type: 'resume' });
+    [s] = step(s, done('connect', { linkId: 2 }));
+    [s] = step(s, done('credentials', { kind: 'login', clientId: 7, secret: 's3cret' }));
+    const [next, actions] = step(s, { type: 'answerReceived', requestId: 2, answer: { code: 'rejected', clientId: clientId(7), reason: 'linkBusy' } });
+    expect(next.context.stopReason).toBe('resumeFailed');
+    expect(actions).toContainEqual({ emit: { type: 'resume', result: 'failed', reason: 'linkBusy' } });
+  });
+
+  it('resume while running is ignored; `start` from stopped is still a `login` run', () => {
+    for (const s of [toOnline(), step(step(initialTransition(clientMachine, {})[0], { type: 'start' })[0], failed('connect', new Error('x')))[0]]) {
+      const [next, actions] = step(s, { type: 'resume' });
+      expect(next.value).toEqual(s.value);
+      expect(actions).toEqual([]);
+    }
+    const [s] = step(disabled(), { type: 'start' });
+    expect(s.context.phase).toBe('login');
+  });
+});
+
 describe('the machine', () => {
   it('names every effect; the bare machine, run as an actor, fails an attempt instead of doing I/O', async () => {
     expect(Object.keys(clientMachine.implementations.actors).sort()).toEqual(['connect', 'credentials', 'link', 'saveCredentials']);
-    expect(Object.keys(clientMachine.implementations.delays).sort()).toEqual(['backoff', 'connectTimeout', 'heartbeat', 'heartbeatTimeout', 'loginTimeout', 'minUptime']);
+    expect(Object.keys(clientMachine.implementations.delays).sort()).toEqual(['backoff', 'connectTimeout', 'heartbeat', 'heartbeatTimeout', 'loginTimeout', 'minUptime', 'silenceSync']);
     const actor = createActor(clientMachine, { input: {}, clock: new SimulatedClock() });
     const failures: string[] = [];
     actor.on('attemptFailed', (e) => failures.push(e.reason));
