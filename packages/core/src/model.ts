@@ -184,6 +184,11 @@ export function withDialog(s: Session, dialog: DialogState): Session {
 
 /** The earliest of a session's real deadlines: where the index must file it at the latest. */
 export function dueAt(s: Pick<Session, 'syncAt' | 'deadAt' | 'resendAt'>): Millis {
-  const at = s.syncAt < s.deadAt ? s.syncAt : s.deadAt;
-  return (s.resendAt !== null && s.resendAt < at ? s.resendAt : at) as Millis;
+  return earliest(s.syncAt, s.deadAt, s.resendAt);
+}
+
+/** {@link dueAt} of the three deadlines, given one by one (no session built yet). */
+export function earliest(syncAt: Millis, deadAt: Millis, resendAt: Millis | null): Millis {
+  const at = syncAt < deadAt ? syncAt : deadAt;
+  return resendAt !== null && resendAt < at ? resendAt : at;
 }

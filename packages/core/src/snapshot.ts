@@ -270,6 +270,8 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
   const sessions: [number, Session][] = [];
   const online: [number, LinkId][] = [];
   let deadlines = emptyDeadlines();
+  // A builder's token, as in IntMap.from: the index is written in place until it is published below.
+  const edit = {};
   const sessionCount = r.varuint();
   check();
   for (let i = 0; i < sessionCount; i++) {
@@ -286,7 +288,7 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     check();
     sessions.push([link, makeSession(link, clientId, since, lastHeard, syncAt, deadAt, resendAt, indexedAt, dialog)]);
     online.push([clientId, link]);
-    deadlines = addDeadline(deadlines, indexedAt, link);
+    deadlines = addDeadline(deadlines, indexedAt, link, edit);
   }
   if (r.remaining !== 0) throw new Corrupt(`${r.remaining} trailing byte(s)`);
   const state: HubState = Object.freeze({

@@ -12,12 +12,12 @@
  * It must not know about transports: links are opaque numbers.
  */
 import type { ResolvedConfig } from './config.js';
-import { addDeadline, firstDeadline, removeDeadline } from './deadlines.js';
+import { addDeadline, firstDeadline, firstDeadlineAt, removeDeadline, takeDueSlot } from './deadlines.js';
 import { HubUsageError } from './errors.js';
 import type { ClientId, CommandId, LinkId, Millis, ProfileId } from './ids.js';
 import type { HubCommand, HubEvent, LogDetail, LogLevel } from './commands.js';
 import type { DialogMessage, MessageBody } from './messages.js';
-import { dueAt, makeDialog, makeSession, withDialog, type Client, type ClientStatus, type DialogState, type OutboundMessage, type Policy, type Profile, type Session } from './model.js';
+import { earliest, makeDialog, makeSession, type Client, type ClientStatus, type DialogState, type OutboundMessage, type Policy, type Profile, type Session } from './model.js';
 import { CLOSE_REASON_RECONNECT, type Answer, type CloseReason, type RequestKind } from './requests.js';
 import type { HubState } from './state.js';
 import { isAllowedTransition, type StatusTrigger } from './transitions.js';
@@ -37,6 +37,9 @@ const reasonForStatus: Readonly<Record<Exclude<ClientStatus, 'enabled'>, CloseRe
 
 /** The one `commit` command: commands are immutable data, so every step can share it. */
 const COMMIT: HubCommand = Object.freeze({ type: 'commit' });
+/** Bodies without fields, shared the same way by every bare ack and every Sync. */
+const ACK_BODY: MessageBody = Object.freeze({ type: 'ack' });
+const SYNC_BODY: MessageBody = Object.freeze({ type: 'sync' });
 
 export class Tx {
   readonly config: ResolvedConfig;
@@ -254,10 +257,28 @@ export class Tx {
     this.notify({ type: 'clientOffline', clientId: session.clientId, link: session.link, reason });
   }
 
-  /** Records that the client was heard from: pushes its real deadlines later (the index stays lazy). */
-  heard(session: Session): Session {
-    if (session.lastHeard === this.now && session.dialog.lastSeen === this.now) return session;
+  /**
+   * The session's dialog as of hearing from the client now (`lastSeen` is
+   * `now`). {@link Tx.heard} then completes the session with it.
+   */
+  heardDialog(session: Session): DialogState {
     const d = session.dialog;
+    if (session.lastHeard === this.now && d.lastSeen === this.now) return d;
+    return makeDialog(d.inSeq, d.outSeq, d.outAcked, d.outbox, d.messagesIn, d.messagesOut, this.now, d.unconfirmed);
+  }
+
+  /**
+   * Records that the client was heard from: pushes its real deadlines later
+   * (the index stays lazy). `dialog` is the session's dialog by now, built
+   * from {@link Tx.heardDialog}, or null when it is unchanged (then the
+   * session itself is returned when it was already heard at `now`).
+   */
+  heard(session: Session, dialog: DialogState | null = null): Session {
+    if (session.lastHeard === this.now && session.dialog.lastSeen === this.now) {
+      if (dialog === null) return session;
+      const s = session;
+      return makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, s.resendAt, s.indexedAt, dialog);
+    }
     return makeSession(
       session.link,
       session.clientId,
@@ -267,7 +288,7 @@ export class Tx {
       (this.now + this.config.deadAfterMs) as Millis,
       session.resendAt,
       session.indexedAt,
-      makeDialog(d.inSeq, d.outSeq, d.outAcked, d.outbox, d.messagesIn, d.messagesOut, this.now, d.unconfirmed),
+      dialog ?? this.heardDialog(session),
     );
   }
 
@@ -328,7 +349,7 @@ export class Tx {
       commandId: this.commandId(),
       link: session.link,
       clientId: session.clientId,
-      messages: [{ seq: 0, ack: session.dialog.inSeq, body: { type: 'ack' } }],
+      messages: [{ seq: 0, ack: session.dialog.inSeq, body: ACK_BODY }],
     });
   }
 
@@ -343,47 +364,62 @@ export class Tx {
     // Fast path: the cached earliest deadline is not due (most steps).
     if (this.prev.nextDue === null || this.prev.nextDue > this.now) return;
     for (;;) {
+      // A whole due millisecond at once (the usual case): its links in order, the slot removed once.
+      const due = takeDueSlot(this.deadlines, this.now, this.edit);
+      if (due !== undefined) {
+        this.deadlines = due.index;
+        // Handling a session files it again strictly after `now`, so never into the slot being walked.
+        due.links.forEach((_, link) => this.handleDue(link as LinkId, due.at));
+        continue;
+      }
       const first = firstDeadline(this.deadlines);
       if (first === undefined || first.at > this.now) return;
       this.deadlines = removeDeadline(this.deadlines, first.at, first.link, this.edit);
-      const session = this.sessions.get(first.link);
-      if (session === undefined || session.indexedAt !== first.at) {
-        throw new HubUsageError('invariantBroken', `deadline index entry ${first.at}/${first.link} has no matching session`);
-      }
-      if (this.now >= session.deadAt) {
-        this.log('info', 'heartbeatTimeout', session.clientId, { link: session.link, silentMs: this.now - session.lastHeard });
-        this.endSession(session, 'heartbeatTimeout');
-        continue;
-      }
-      let next = session;
-      if (this.now >= session.syncAt) {
-        // A Sync resends the outbox too, so it also settles a pending resend.
-        next = this.sendSync(session);
-      } else if (session.resendAt !== null && this.now >= session.resendAt) {
-        this.write(session, session.dialog.outbox);
-        const s = session;
-        next = makeSession(s.link, s.clientId, s.since, s.lastHeard, s.syncAt, s.deadAt, null, s.indexedAt, s.dialog);
-      }
-      const at = dueAt(next);
-      this.deadlines = addDeadline(this.deadlines, at, next.link, this.edit);
-      this.putSession(makeSession(next.link, next.clientId, next.since, next.lastHeard, next.syncAt, next.deadAt, next.resendAt, at, next.dialog));
+      this.handleDue(first.link, first.at);
     }
   }
 
-  /** Sends a Sync (and resends what is still unacknowledged), then schedules the next one. */
-  private sendSync(session: Session): Session {
-    const resend = session.dialog.outbox;
-    const queued = this.enqueue(session.dialog, { type: 'sync' });
+  /** Handles one session whose index entry `(at, link)` was due and has just been removed from the index. */
+  private handleDue(link: LinkId, at: Millis): void {
+    const session = this.sessions.get(link);
+    if (session === undefined || session.indexedAt !== at) {
+      throw new HubUsageError('invariantBroken', `deadline index entry ${at}/${link} has no matching session`);
+    }
+    if (this.now >= session.deadAt) {
+      this.log('info', 'heartbeatTimeout', session.clientId, { link: session.link, silentMs: this.now - session.lastHeard });
+      this.endSession(session, 'heartbeatTimeout');
+      return;
+    }
+    // The session is rebuilt once, with whatever the Sync or resend changed and its new index key.
     const s = session;
-    let next = makeSession(s.link, s.clientId, s.since, s.lastHeard, (this.now + this.config.syncEveryMs) as Millis, s.deadAt, null, s.indexedAt, s.dialog);
+    let syncAt = s.syncAt;
+    let resendAt = s.resendAt;
+    let dialog = s.dialog;
+    if (this.now >= syncAt) {
+      // A Sync resends the outbox too, so it also settles a pending resend.
+      dialog = this.sendSync(s);
+      syncAt = (this.now + this.config.syncEveryMs) as Millis;
+      resendAt = null;
+    } else if (resendAt !== null && this.now >= resendAt) {
+      this.write(s, dialog.outbox);
+      resendAt = null;
+    }
+    const refiled = earliest(syncAt, s.deadAt, resendAt);
+    this.deadlines = addDeadline(this.deadlines, refiled, s.link, this.edit);
+    this.putSession(makeSession(s.link, s.clientId, s.since, s.lastHeard, syncAt, s.deadAt, resendAt, refiled, dialog));
+  }
+
+  /** Sends a Sync (and resends what is still unacknowledged); returns the dialog with the Sync queued. */
+  private sendSync(session: Session): DialogState {
+    const resend = session.dialog.outbox;
+    const queued = this.enqueue(session.dialog, SYNC_BODY);
     if (queued === undefined) {
       this.log('warn', 'outboxFull', session.clientId, { outbox: session.dialog.outbox.length, dropped: 'sync' });
-      this.write(next, resend);
-      return next;
+      this.write(session, resend);
+      return session.dialog;
     }
-    next = withDialog(next, queued.dialog);
-    this.write(next, [...resend, queued.message]);
-    return next;
+    this.write(session, [...resend, queued.message]);
+    return queued.dialog;
   }
 
   // ---- rejections -------------------------------------------------------------
@@ -426,7 +462,7 @@ export class Tx {
             sessions: this.sessions,
             online: this.online,
             deadlines: this.deadlines,
-            nextDue: this.deadlines === p.deadlines ? p.nextDue : (firstDeadline(this.deadlines)?.at ?? null),
+            nextDue: this.deadlines === p.deadlines ? p.nextDue : (firstDeadlineAt(this.deadlines) ?? null),
           });
     // `commit` leads exactly when the step changed the hub's durable state, even
     // with nothing else to do: the shell then knows the input must be journaled.

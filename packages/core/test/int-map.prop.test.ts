@@ -5,7 +5,9 @@
  * long prefixes), ascending iteration, `size`, persistence (every earlier
  * version unchanged, also when branching from old versions and when every
  * version is deep-frozen), `IntMap.from` against incremental building, and
- * RangeError for keys outside [0, 2^32).
+ * RangeError for keys outside [0, 2^32), and transient updates (`assoc`/`dissoc`
+ * with a step's `edit` token) that write in place only what the same token
+ * created.
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
@@ -204,6 +206,34 @@ describe('IntMap against a JS Map', () => {
         () => planted.delete(bad),
         (v) => v instanceof IntMap && v.size === planted.size && [...v.entries()].every(([k, x]) => planted.get(k) === x),
       );
+    },
+  );
+
+  test.prop([fc.array(arbAnyOps, { maxLength: 8 }), fc.boolean()])(
+    'transient updates (a step\'s edit token) agree with a Map and never write into an earlier version',
+    (batches, freeze) => {
+      // Each batch is one "step": one fresh token, every update of the batch made with it.
+      const versions: { map: IntMap<unknown>; entries: [number, unknown][] }[] = [];
+      let map = IntMap.empty<unknown>();
+      const ref = new Map<number, unknown>();
+      batches.forEach((ops, b) => {
+        if (freeze) deepFreeze(map);
+        versions.push({ map, entries: [...map.entries()] });
+        const edit = {};
+        ops.forEach((o, i) => {
+          if (o.op === 'set') {
+            map = map.assoc(o.key, o.value, edit);
+            ref.set(o.key, o.value);
+          } else if (o.op === 'delete') {
+            map = map.dissoc(o.key, edit);
+            ref.delete(o.key);
+          }
+          expect(map.get(o.key), `batch ${b} op ${i} ${o.op}(${o.key}): get`).toBe(ref.get(o.key));
+          expect(map.size, `batch ${b} op ${i}: size`).toBe(ref.size);
+        });
+        expectSame(map, ref, `after batch ${b}`);
+      });
+      versions.forEach(({ map: v, entries }, i) => expect([...v.entries()], `version before batch ${i} unchanged`).toEqual(entries));
     },
   );
 

@@ -14,7 +14,8 @@
  * dense keys (sequential client, profile and link ids) cost one array slot
  * each, not a leaf of their own (docs/performance.md §6, memory). Slots of a
  * node above the bottom hold nodes only; the bottom level holds values only,
- * so the two never need telling apart by shape.
+ * so the two never need telling apart by shape. A branch is a single array
+ * (bitmap, edit token, slots: see {@link Branch}), a leaf a small object.
  *
  * Invariants: nodes reachable from a published map are never written again.
  * In-place writes happen only on nodes tagged with the `edit` token of a
@@ -40,18 +41,27 @@ class Leaf<V> {
   ) {}
 }
 
-/** A branch: `kids` holds one slot per set bit of `bm`, in bit order (nodes above the bottom level, values at it). */
-class Branch {
-  constructor(
-    /** Bitmap of occupied slots. */
-    readonly bm: number,
-    readonly kids: readonly unknown[],
-    /** Owner token of a builder or step that may still write this node in place. */
-    readonly edit: object | null,
-  ) {}
-}
+/**
+ * A branch is one array: `[bitmap, edit, ...slots]`. Slot `i` (at index
+ * `HEAD + i`) belongs to the `i`-th set bit of the bitmap, in bit order: nodes
+ * above the bottom level, values at it. `edit` is the owner token of the
+ * builder or step that may still write this node in place, or null. One array
+ * instead of an object holding an array: a lookup follows one pointer fewer
+ * per level (each a likely cache miss in a large table), and a path copy
+ * allocates one object fewer per level (docs/performance.md §6).
+ */
+type Branch = unknown[];
+/** Index of the first slot in a branch. */
+const HEAD = 2;
 
 type Node<V> = Leaf<V> | Branch;
+
+/*
+ * Entries added (+1) or removed (-1) by the current `setIn`/`deleteIn` call.
+ * A module variable instead of an object allocated per update: the calls are
+ * synchronous and call no user code, so no two updates ever interleave.
+ */
+let sizeDelta = 0;
 
 function popcount(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);
@@ -72,25 +82,35 @@ function fits(key: number, shift: number): boolean {
   return shift === TOP_SHIFT || key >>> (shift + BITS) === 0;
 }
 
-function insertAt<T>(arr: readonly T[], idx: number, v: T): T[] {
-  const n = arr.length;
-  const out = new Array<T>(n + 1);
-  for (let i = 0; i < idx; i++) out[i] = arr[i]!;
+/** A branch with room for `n` slots (every branch is made here, so all share one array shape). */
+function branch(bm: number, edit: object | null, n: number): Branch {
+  const out = new Array<unknown>(HEAD + n);
+  out[0] = bm;
+  out[1] = edit;
+  return out;
+}
+
+function insertAt(node: Branch, idx: number, v: unknown, bm: number, edit: object | null): Branch {
+  const n = node.length;
+  const out = branch(bm, edit, n - HEAD + 1);
+  for (let i = HEAD; i < idx; i++) out[i] = node[i];
   out[idx] = v;
-  for (let i = idx; i < n; i++) out[i + 1] = arr[i]!;
+  for (let i = idx; i < n; i++) out[i + 1] = node[i];
   return out;
 }
 
-function removeAt<T>(arr: readonly T[], idx: number): T[] {
-  const n = arr.length - 1;
-  const out = new Array<T>(n);
-  for (let i = 0; i < idx; i++) out[i] = arr[i]!;
-  for (let i = idx; i < n; i++) out[i] = arr[i + 1]!;
+function removeAt(node: Branch, idx: number, bm: number, edit: object | null): Branch {
+  const n = node.length - 1;
+  const out = branch(bm, edit, n - HEAD);
+  for (let i = HEAD; i < idx; i++) out[i] = node[i];
+  for (let i = idx; i < n; i++) out[i] = node[i + 1];
   return out;
 }
 
-function replaceAt<T>(arr: readonly T[], idx: number, v: T): T[] {
-  const out = arr.slice();
+function replaceAt(node: Branch, idx: number, v: unknown, edit: object | null): Branch {
+  const n = node.length;
+  const out = branch(node[0] as number, edit, n - HEAD);
+  for (let i = HEAD; i < n; i++) out[i] = node[i];
   out[idx] = v;
   return out;
 }
@@ -99,21 +119,27 @@ function replaceAt<T>(arr: readonly T[], idx: number, v: T): T[] {
 function pair<V>(a: Leaf<V>, k: number, v: V, shift: number, edit: object | null): Branch {
   const ca = chunk(a.k, shift);
   const cb = chunk(k, shift);
-  if (shift === 0) {
-    return new Branch((1 << ca) | (1 << cb), ca < cb ? [a.v, v] : [v, a.v], edit);
+  if (shift !== 0 && ca === cb) {
+    const out = branch(1 << ca, edit, 1);
+    out[HEAD] = pair(a, k, v, shift - BITS, edit);
+    return out;
   }
-  if (ca === cb) return new Branch(1 << ca, [pair(a, k, v, shift - BITS, edit)], edit);
-  const b = new Leaf(k, v);
-  return new Branch((1 << ca) | (1 << cb), ca < cb ? [a, b] : [b, a], edit);
+  const out = branch((1 << ca) | (1 << cb), edit, 2);
+  // At the bottom level (where the keys' last chunks differ) the slots hold the values themselves.
+  const x = shift === 0 ? a.v : a;
+  const y = shift === 0 ? v : new Leaf(k, v);
+  out[HEAD] = ca < cb ? x : y;
+  out[HEAD + 1] = ca < cb ? y : x;
+  return out;
 }
 
 function findIn<V>(node: Node<V> | undefined, key: number, shift: number, absent: V): V {
   while (node !== undefined) {
     if (node instanceof Leaf) return node.k === key ? node.v : absent;
-    const bm = node.bm;
+    const bm = node[0] as number;
     const bit = 1 << chunk(key, shift);
     if ((bm & bit) === 0) return absent;
-    const kid = node.kids[popcount(bm & (bit - 1))];
+    const kid = node[HEAD + popcount(bm & (bit - 1))];
     if (shift === 0) return kid as V;
     node = kid as Node<V>;
     shift -= BITS;
@@ -124,101 +150,102 @@ function findIn<V>(node: Node<V> | undefined, key: number, shift: number, absent
 /** Sentinel for "no entry" that no caller can store. */
 const ABSENT: unknown = Symbol('absent');
 
-function setIn<V>(node: Node<V>, key: number, value: V, shift: number, edit: object | null, added: { n: number }): Node<V> {
+function setIn<V>(node: Node<V>, key: number, value: V, shift: number, edit: object | null): Node<V> {
   if (node instanceof Leaf) {
     if (node.k === key) return node.v === value ? node : new Leaf(key, value);
-    added.n = 1;
+    sizeDelta = 1;
     return pair(node, key, value, shift, edit);
   }
-  const bm = node.bm;
+  const bm = node[0] as number;
   const bit = 1 << chunk(key, shift);
-  const idx = popcount(bm & (bit - 1));
-  const mine = edit !== null && node.edit === edit;
+  const idx = HEAD + popcount(bm & (bit - 1));
+  const mine = edit !== null && node[1] === edit;
   if ((bm & bit) === 0) {
-    added.n = 1;
+    sizeDelta = 1;
     const kid = shift === 0 ? value : new Leaf(key, value);
     if (mine) {
-      (node.kids as unknown[]).splice(idx, 0, kid);
-      (node as { bm: number }).bm = bm | bit;
+      node.splice(idx, 0, kid);
+      node[0] = bm | bit;
       return node;
     }
-    return new Branch(bm | bit, insertAt(node.kids, idx, kid), edit);
+    return insertAt(node, idx, kid, bm | bit, edit);
   }
   let next: unknown;
   if (shift === 0) {
-    if (node.kids[idx] === value) return node;
+    if (node[idx] === value) return node;
     next = value;
   } else {
-    const child = node.kids[idx] as Node<V>;
-    next = setIn(child, key, value, shift - BITS, edit, added);
+    const child = node[idx] as Node<V>;
+    next = setIn(child, key, value, shift - BITS, edit);
     if (next === child) return node;
   }
   if (mine) {
-    (node.kids as unknown[])[idx] = next;
+    node[idx] = next;
     return node;
   }
-  return new Branch(bm, replaceAt(node.kids, idx, next), edit);
+  return replaceAt(node, idx, next, edit);
 }
 
 /** Returns the node without `key`, `undefined` when it becomes empty, or the same node when absent. */
-function deleteIn<V>(node: Node<V>, key: number, shift: number, edit: object | null, removed: { n: number }): Node<V> | undefined {
+function deleteIn<V>(node: Node<V>, key: number, shift: number, edit: object | null): Node<V> | undefined {
   if (node instanceof Leaf) {
     if (node.k !== key) return node;
-    removed.n = 1;
+    sizeDelta = -1;
     return undefined;
   }
-  const bm = node.bm;
+  const bm = node[0] as number;
   const bit = 1 << chunk(key, shift);
   if ((bm & bit) === 0) return node;
-  const idx = popcount(bm & (bit - 1));
-  const mine = edit !== null && node.edit === edit;
+  const idx = HEAD + popcount(bm & (bit - 1));
+  const mine = edit !== null && node[1] === edit;
+  const slots = node.length - HEAD;
   if (shift === 0) {
-    removed.n = 1;
+    sizeDelta = -1;
     if (bm === bit) return undefined;
     if (mine) {
-      (node.kids as unknown[]).splice(idx, 1);
-      (node as { bm: number }).bm = bm & ~bit;
+      node.splice(idx, 1);
+      node[0] = bm & ~bit;
       return node;
     }
-    return new Branch(bm & ~bit, removeAt(node.kids, idx), edit);
+    return removeAt(node, idx, bm & ~bit, edit);
   }
-  const child = node.kids[idx] as Node<V>;
-  const next = deleteIn(child, key, shift - BITS, edit, removed);
+  const child = node[idx] as Node<V>;
+  const next = deleteIn(child, key, shift - BITS, edit);
   if (next === child) return node;
   if (next === undefined) {
     if (bm === bit) return undefined;
     // A branch left with a single leaf collapses into that leaf, keeping paths short.
-    if (node.kids.length === 2) {
-      const other = node.kids[1 - idx];
+    if (slots === 2) {
+      const other = node[idx === HEAD ? HEAD + 1 : HEAD];
       if (other instanceof Leaf) return other;
     }
     if (mine) {
-      (node.kids as unknown[]).splice(idx, 1);
-      (node as { bm: number }).bm = bm & ~bit;
+      node.splice(idx, 1);
+      node[0] = bm & ~bit;
       return node;
     }
-    return new Branch(bm & ~bit, removeAt(node.kids, idx), edit);
+    return removeAt(node, idx, bm & ~bit, edit);
   }
-  if (node.kids.length === 1 && next instanceof Leaf) return next;
+  if (slots === 1 && next instanceof Leaf) return next;
   if (mine) {
-    (node.kids as unknown[])[idx] = next;
+    node[idx] = next;
     return node;
   }
-  return new Branch(bm, replaceAt(node.kids, idx, next), edit);
+  return replaceAt(node, idx, next, edit);
 }
 
 /** Calls `f(value, key)` for every entry under `node` in ascending key order; stops early when `f` returns true. */
 function eachIn<V>(node: Node<V>, shift: number, prefix: number, f: (value: V, key: number) => boolean | void): boolean {
   if (node instanceof Leaf) return f(node.v, node.k) === true;
-  const kids = node.kids;
-  let bm = node.bm;
-  for (let i = 0; i < kids.length; i++) {
+  const n = node.length;
+  let bm = node[0] as number;
+  for (let i = HEAD; i < n; i++) {
     const c = 31 - Math.clz32(bm & -bm);
     bm &= bm - 1;
     const key = (prefix | (c << shift)) >>> 0;
     if (shift === 0) {
-      if (f(kids[i] as V, key) === true) return true;
-    } else if (eachIn(kids[i] as Node<V>, shift - BITS, key, f)) {
+      if (f(node[i] as V, key) === true) return true;
+    } else if (eachIn(node[i] as Node<V>, shift - BITS, key, f)) {
       return true;
     }
   }
@@ -226,18 +253,10 @@ function eachIn<V>(node: Node<V>, shift: number, prefix: number, f: (value: V, k
 }
 
 function assertKey(key: number): void {
-  if (!(Number.isInteger(key) && key >= 0 && key <= 0xffffffff)) {
+  // `key >>> 0 === key` holds exactly for the integers of [0, 2^32) (and -0, which is 0).
+  if (key >>> 0 !== key) {
     throw new RangeError(`IntMap key must be an integer in [0, 2^32): got ${String(key)}`);
   }
-}
-
-/** The root and shift that can hold `key`, raising the root as needed (new branches carry `edit`). */
-function raise<V>(root: Node<V> | undefined, shift: number, key: number, edit: object | null): { root: Node<V> | undefined; shift: number } {
-  while (!fits(key, shift)) {
-    if (root !== undefined && !(root instanceof Leaf)) root = new Branch(1, [root], edit);
-    shift += BITS;
-  }
-  return { root, shift };
 }
 
 /**
@@ -299,20 +318,30 @@ export class IntMap<V> {
    */
   assoc(key: number, value: V, edit: object | null): IntMap<V> {
     assertKey(key);
-    const r = raise(this.root, this.shift, key, edit);
-    if (r.root === undefined) return new IntMap<V>(new Leaf(key, value), 1, r.shift);
-    const added = { n: 0 };
-    const next = setIn(r.root, key, value, r.shift, edit, added);
+    // Raise the root until it can hold `key` (new branches carry `edit`).
+    let root = this.root;
+    let shift = this.shift;
+    while (!fits(key, shift)) {
+      if (root !== undefined && !(root instanceof Leaf)) {
+        const up = branch(1, edit, 1);
+        up[HEAD] = root;
+        root = up;
+      }
+      shift += BITS;
+    }
+    if (root === undefined) return new IntMap<V>(new Leaf(key, value), 1, shift);
+    sizeDelta = 0;
+    const next = setIn(root, key, value, shift, edit);
     // A node written in place comes back as itself: the size still tells whether an entry was added.
-    return next === this.root && added.n === 0 ? this : new IntMap(next, this.size + added.n, r.shift);
+    return next === this.root && sizeDelta === 0 ? this : new IntMap(next, this.size + sizeDelta, shift);
   }
 
   /** `delete` for the owner of `edit` (see {@link IntMap.assoc}). @internal */
   dissoc(key: number, edit: object | null): IntMap<V> {
     if (this.root === undefined || key >>> 0 !== key || !fits(key, this.shift)) return this;
-    const removed = { n: 0 };
-    const root = deleteIn(this.root, key, this.shift, edit, removed);
-    if (removed.n === 0) return this;
+    sizeDelta = 0;
+    const root = deleteIn(this.root, key, this.shift, edit);
+    if (sizeDelta === 0) return this;
     return root === undefined ? IntMap.empty<V>() : new IntMap(root, this.size - 1, this.shift);
   }
 
@@ -332,11 +361,39 @@ export class IntMap<V> {
     let prefix = 0;
     for (;;) {
       if (node instanceof Leaf) return [node.k, node.v];
-      const c = 31 - Math.clz32(node.bm & -node.bm);
+      const bm = node[0] as number;
+      const c = 31 - Math.clz32(bm & -bm);
       prefix = (prefix | (c << shift)) >>> 0;
-      if (shift === 0) return [prefix, node.kids[0] as V];
-      node = node.kids[0] as Node<V>;
+      if (shift === 0) return [prefix, node[HEAD] as V];
+      node = node[HEAD] as Node<V>;
       shift -= BITS;
+    }
+  }
+
+  /** The smallest key, or undefined when empty (without allocating, unlike {@link IntMap.first}). */
+  firstKey(): number | undefined {
+    let node = this.root;
+    if (node === undefined) return undefined;
+    let shift = this.shift;
+    let prefix = 0;
+    for (;;) {
+      if (node instanceof Leaf) return node.k;
+      const bm = node[0] as number;
+      prefix = (prefix | ((31 - Math.clz32(bm & -bm)) << shift)) >>> 0;
+      if (shift === 0) return prefix;
+      node = node[HEAD] as Node<V>;
+      shift -= BITS;
+    }
+  }
+
+  /** The value of the smallest key, or undefined when empty (without allocating). */
+  firstValue(): V | undefined {
+    let node = this.root;
+    if (node === undefined) return undefined;
+    for (let shift = this.shift; ; shift -= BITS) {
+      if (node instanceof Leaf) return node.v;
+      if (shift === 0) return node[HEAD] as V;
+      node = node[HEAD] as Node<V>;
     }
   }
 
@@ -378,15 +435,14 @@ export class IntMap<V> {
         eachIn(node, 0, prefix, collect);
       } else {
         // Pushed in reverse so the smallest key comes off the stack first.
-        const kids = node.kids;
         const chunks: number[] = [];
-        let bm = node.bm;
+        let bm = node[0] as number;
         while (bm !== 0) {
           chunks.push(31 - Math.clz32(bm & -bm));
           bm &= bm - 1;
         }
-        for (let i = kids.length - 1; i >= 0; i--) {
-          nodes.push(kids[i] as Node<V>);
+        for (let i = chunks.length - 1; i >= 0; i--) {
+          nodes.push(node[HEAD + i] as Node<V>);
           shifts.push(shift - BITS);
           prefixes.push((prefix | (chunks[i]! << shift)) >>> 0);
         }

@@ -11,18 +11,19 @@ import type { ApplicationInput } from '../inputs.js';
 import { withDialog } from '../model.js';
 import type { Tx } from '../tx.js';
 
-export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 'appMessageSent' }>): void {
-  const fail = (reason: string, message: string): void => tx.actionResult(input.actionId, false, reason, message);
+type AppMessageInput = Extract<ApplicationInput, { type: 'appMessageSent' }>;
+
+export function appMessageSent(tx: Tx, input: AppMessageInput): void {
   if (!tx.config.appMessageTypes.includes(input.appType)) {
-    fail('unknownAppType', `application message type ${JSON.stringify(input.appType)} is not registered`);
+    fail(tx, input, 'unknownAppType', `application message type ${JSON.stringify(input.appType)} is not registered`);
     return;
   }
   if (!(input.payload instanceof Uint8Array) || input.payload.length > tx.config.limits.maxPayloadBytes) {
-    fail('payloadTooLarge', `payload must be a Uint8Array of at most ${tx.config.limits.maxPayloadBytes} bytes`);
+    fail(tx, input, 'payloadTooLarge', `payload must be a Uint8Array of at most ${tx.config.limits.maxPayloadBytes} bytes`);
     return;
   }
   if (!isU32(input.replyTo)) {
-    fail('invalidReplyTo', 'replyTo must be an integer in [0, 2^32): a message sequence number, or 0 for a push');
+    fail(tx, input, 'invalidReplyTo', 'replyTo must be an integer in [0, 2^32): a message sequence number, or 0 for a push');
     return;
   }
   let clientId: ClientId;
@@ -31,22 +32,22 @@ export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 
   } else {
     const profile = tx.profile(input.to.profileId);
     if (profile === undefined) {
-      fail('unknownProfile', `profile ${input.to.profileId} does not exist`);
+      fail(tx, input, 'unknownProfile', `profile ${input.to.profileId} does not exist`);
       return;
     }
     if (profile.enabledClient === null) {
-      fail('noEnabledClient', `profile ${profile.id} has no enabled client`);
+      fail(tx, input, 'noEnabledClient', `profile ${profile.id} has no enabled client`);
       return;
     }
     clientId = profile.enabledClient;
   }
   const client = tx.client(clientId);
   if (client === undefined) {
-    fail('unknownClient', `client ${clientId} does not exist`);
+    fail(tx, input, 'unknownClient', `client ${clientId} does not exist`);
     return;
   }
   if (client.status !== 'enabled') {
-    fail('notEnabled', `client ${clientId} is ${client.status}`);
+    fail(tx, input, 'notEnabled', `client ${clientId} is ${client.status}`);
     return;
   }
   const body = { type: 'app', appType: input.appType, payload: input.payload, replyTo: input.replyTo } as const;
@@ -54,7 +55,7 @@ export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 
   const dialog = session?.dialog ?? client.dialog!;
   const queued = tx.enqueue(dialog, body);
   if (queued === undefined) {
-    fail('outboxFull', `client ${clientId} has ${dialog.outbox.length} unacknowledged messages`);
+    fail(tx, input, 'outboxFull', `client ${clientId} has ${dialog.outbox.length} unacknowledged messages`);
     return;
   }
   if (session !== undefined) {
@@ -65,4 +66,9 @@ export function appMessageSent(tx: Tx, input: Extract<ApplicationInput, { type: 
     tx.putClient({ ...client, dialog: queued.dialog });
   }
   tx.actionResult(input.actionId, true, null, `queued as message ${queued.message.seq} for client ${clientId}`);
+}
+
+/** Tells the application no (a module function rather than a closure: this handler runs for every push). */
+function fail(tx: Tx, input: AppMessageInput, reason: string, message: string): void {
+  tx.actionResult(input.actionId, false, reason, message);
 }

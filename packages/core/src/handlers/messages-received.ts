@@ -15,7 +15,8 @@
  */
 import type { TransportInput } from '../inputs.js';
 import { CLIENT_MESSAGE_TYPES, type DialogMessage, type MessageBody } from '../messages.js';
-import { makeDialog, withDialog, type OutboundMessage, type Session } from '../model.js';
+import type { ClientId } from '../ids.js';
+import { makeDialog, type DialogState, type OutboundMessage } from '../model.js';
 import type { Tx } from '../tx.js';
 import { messageProblem } from '../validate.js';
 
@@ -41,7 +42,9 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
     tx.log('warn', 'batchTooLarge', clientId, { count: messages.length, kept: limits.maxBatch });
     messages = messages.slice(0, limits.maxBatch);
   }
-  session = tx.heard(session);
+  // The session is rebuilt once, at the end: the loop works on its dialog alone.
+  const heard = tx.heardDialog(session);
+  let dialog = heard;
   const answers: OutboundMessage[] = [];
   let duplicates = 0;
   let gaps = 0;
@@ -54,20 +57,19 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
       tx.log('warn', 'malformedMessage', clientId, { problem, seq: typeof m?.seq === 'number' ? m.seq : -1 });
       break;
     }
-    const acked = tx.applyAck(session.dialog, m.ack, clientId);
-    if (acked !== session.dialog) session = withDialog(session, acked);
+    dialog = tx.applyAck(dialog, m.ack, clientId);
     if (m.seq === 0) continue;
     sequenced++;
-    if (m.seq <= session.dialog.inSeq) {
+    if (m.seq <= dialog.inSeq) {
       duplicates++;
       continue;
     }
-    if (m.seq > session.dialog.inSeq + 1) {
+    if (m.seq > dialog.inSeq + 1) {
       gaps++;
       continue;
     }
-    const result = handle(tx, session, m, answers);
-    session = result.session;
+    const result = handle(tx, clientId, dialog, m, answers);
+    dialog = result.dialog;
     if (result.stop) break;
     if (result.closed) {
       closed = true;
@@ -75,7 +77,8 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
     }
   }
   if (duplicates > 0) tx.log('debug', 'duplicatesDropped', clientId, { count: duplicates });
-  if (gaps > 0) tx.log('info', 'gapDropped', clientId, { count: gaps, expected: session.dialog.inSeq + 1 });
+  if (gaps > 0) tx.log('info', 'gapDropped', clientId, { count: gaps, expected: dialog.inSeq + 1 });
+  session = tx.heard(session, heard === session.dialog && dialog === heard ? null : dialog);
   if (closed) {
     tx.putSession(session);
     tx.endSession(session, 'closedByClient');
@@ -87,75 +90,73 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
 }
 
 interface Handled {
-  readonly session: Session;
+  readonly dialog: DialogState;
   readonly closed: boolean;
   /** The message was left unhandled; so are the ones after it. */
   readonly stop: boolean;
 }
 
-/** The session after message `seq` was handled: `inSeq` and the counter advance together, once (B5, B7). */
-function handled(s: Session, seq: number, unconfirmed: Session['dialog']['unconfirmed'] = s.dialog.unconfirmed): Session {
-  const d = s.dialog;
-  return withDialog(s, makeDialog(seq, d.outSeq, d.outAcked, d.outbox, d.messagesIn + 1, d.messagesOut, d.lastSeen, unconfirmed));
+/** The dialog after message `seq` was handled: `inSeq` and the counter advance together, once (B5, B7). */
+function handled(d: DialogState, seq: number, unconfirmed: DialogState['unconfirmed'] = d.unconfirmed): DialogState {
+  return makeDialog(seq, d.outSeq, d.outAcked, d.outbox, d.messagesIn + 1, d.messagesOut, d.lastSeen, unconfirmed);
 }
 
 /** Queues an answer in the hub's own sequence space (never the client's: B1); dropped and logged when the outbox is full. */
-function answer(tx: Tx, s: Session, body: MessageBody, replyTo: number, answers: OutboundMessage[]): Session {
-  const queued = tx.enqueue(s.dialog, body);
+function answer(tx: Tx, clientId: ClientId, d: DialogState, body: MessageBody, replyTo: number, answers: OutboundMessage[]): DialogState {
+  const queued = tx.enqueue(d, body);
   if (queued === undefined) {
-    tx.log('warn', 'outboxFull', s.clientId, { outbox: s.dialog.outbox.length, dropped: body.type, replyTo });
-    return s;
+    tx.log('warn', 'outboxFull', clientId, { outbox: d.outbox.length, dropped: body.type, replyTo });
+    return d;
   }
   answers.push(queued.message);
-  return withDialog(s, queued.dialog);
+  return queued.dialog;
 }
 
-const CONTINUE = (session: Session): Handled => ({ session, closed: false, stop: false });
+const CONTINUE = (dialog: DialogState): Handled => ({ dialog, closed: false, stop: false });
 
 /** Handles one in-order message. */
-function handle(tx: Tx, session: Session, m: DialogMessage, answers: OutboundMessage[]): Handled {
-  const clientId = session.clientId;
+function handle(tx: Tx, clientId: ClientId, dialog: DialogState, m: DialogMessage, answers: OutboundMessage[]): Handled {
   const body = m.body;
   if (!CLIENT_MESSAGE_TYPES.has(body.type)) {
     tx.log('warn', 'unexpectedMessage', clientId, { type: body.type, seq: m.seq });
-    return CONTINUE(handled(session, m.seq));
+    return CONTINUE(handled(dialog, m.seq));
   }
   switch (body.type) {
     case 'null':
-      return CONTINUE(handled(session, m.seq));
+      return CONTINUE(handled(dialog, m.seq));
     case 'log':
       tx.log(body.isError ? 'warn' : 'info', 'clientLog', clientId, { text: body.text, clientTime: body.at, seq: m.seq });
-      return CONTINUE(handled(session, m.seq));
+      return CONTINUE(handled(dialog, m.seq));
     case 'close':
       tx.log('info', 'clientClosed', clientId, { seq: m.seq });
-      return { session: handled(session, m.seq), closed: true, stop: false };
+      return { dialog: handled(dialog, m.seq), closed: true, stop: false };
     case 'setInfo': {
       const client = tx.client(clientId)!;
       // The payload may not move the client to another id or profile (B3).
       if ((body.clientId !== undefined && body.clientId !== client.id) || (body.profileId !== undefined && body.profileId !== client.profileId)) {
         tx.log('warn', 'setInfoIdMismatch', clientId, { seq: m.seq, claimedClient: body.clientId ?? null, claimedProfile: body.profileId ?? null });
-        return CONTINUE(answer(tx, handled(session, m.seq), { type: 'refused', replyTo: m.seq, reason: 'idMismatch' }, m.seq, answers));
+        return CONTINUE(answer(tx, clientId, handled(dialog, m.seq), { type: 'refused', replyTo: m.seq, reason: 'idMismatch' }, m.seq, answers));
       }
       // Contact fields only: id, profile and registration time stay (B2).
       tx.putClient({ ...client, contact: body.contact });
-      return CONTINUE(answer(tx, handled(session, m.seq), { type: 'ok', replyTo: m.seq }, m.seq, answers));
+      return CONTINUE(answer(tx, clientId, handled(dialog, m.seq), { type: 'ok', replyTo: m.seq }, m.seq, answers));
     }
     case 'app': {
       if (!tx.config.appMessageTypes.includes(body.appType)) {
         tx.log('warn', 'unknownAppType', clientId, { appType: body.appType, seq: m.seq });
-        return CONTINUE(answer(tx, handled(session, m.seq), { type: 'refused', replyTo: m.seq, reason: 'unknownAppType' }, m.seq, answers));
+        return CONTINUE(answer(tx, clientId, handled(dialog, m.seq), { type: 'refused', replyTo: m.seq, reason: 'unknownAppType' }, m.seq, answers));
       }
-      if (session.dialog.unconfirmed.length >= tx.config.maxUnconfirmed) {
+      if (dialog.unconfirmed.length >= tx.config.maxUnconfirmed) {
         // The application is behind: leave the message unhandled (not acknowledged); the client resends it.
-        tx.log('warn', 'applicationBacklog', clientId, { seq: m.seq, unconfirmed: session.dialog.unconfirmed.length });
-        return { session, closed: false, stop: true };
+        tx.log('warn', 'applicationBacklog', clientId, { seq: m.seq, unconfirmed: dialog.unconfirmed.length });
+        return { dialog, closed: false, stop: true };
       }
       const pending = { seq: m.seq, appType: body.appType, payload: body.payload, replyTo: body.replyTo };
       tx.emit({ type: 'deliver', clientId, seq: m.seq, appType: body.appType, payload: body.payload, replyTo: body.replyTo });
-      return CONTINUE(handled(session, m.seq, [...session.dialog.unconfirmed, pending]));
+      return CONTINUE(handled(dialog, m.seq, [...dialog.unconfirmed, pending]));
     }
     default:
       tx.log('warn', 'unexpectedMessage', clientId, { type: body.type, seq: m.seq });
-      return CONTINUE(handled(session, m.seq));
+      return CONTINUE(handled(dialog, m.seq));
   }
 }

@@ -224,3 +224,42 @@ describe('deadlines run at the start of any step', () => {
     expectInvariants(r.state);
   });
 });
+
+describe('sessions due in the same millisecond', () => {
+  // Links 3, 5 and 7 open at T0 (Sync due at T0 + 10 000); link 1 opens at T0 + 0.5 (due at T0 + 10 000.5),
+  // so one millisecond of the deadline index holds whole and fractional deadlines.
+  const mixed = (): HubState => {
+    const s = hubWith({
+      profiles: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }],
+      clients: [
+        { id: 10, profileId: 1, link: 7 },
+        { id: 11, profileId: 2, link: 3 },
+        { id: 12, profileId: 3, link: 5 },
+        { id: 13, profileId: 4 },
+      ],
+      config: CONFIG,
+    });
+    return login(s, { link: 1, clientId: 13, requestId: 1 }, T0 + 0.5).state;
+  };
+  const syncedLinks = (s: HubState, now: number): number[] =>
+    timer(s, now)
+      .commands.filter((c) => c.type === 'writeDialog')
+      .map((c) => (c as { link: number }).link);
+
+  test('are handled in (deadline, link) order, and a fractional deadline only once it has passed', () => {
+    const s = mixed();
+    expect(nextDeadline(s)).toBe(T0 + 10_000);
+    expect(syncedLinks(s, T0 + 10_000)).toEqual([3, 5, 7]);
+    expect(syncedLinks(s, T0 + 10_000.25)).toEqual([3, 5, 7]);
+    expect(syncedLinks(s, T0 + 10_000.5)).toEqual([3, 5, 7, 1]);
+    expect(syncedLinks(s, T0 + 10_001)).toEqual([3, 5, 7, 1]);
+    // Late by more than a Sync interval: each session is handled once per step, in deadline order.
+    expect(syncedLinks(s, T0 + 16_000)).toEqual([3, 5, 7, 1]);
+  });
+
+  test('a whole millisecond handled at once leaves the later ones in the index', () => {
+    const s = timer(mixed(), T0 + 10_000).state;
+    expect(nextDeadline(s)).toBe(T0 + 10_000.5);
+    expect(syncedLinks(s, T0 + 10_001)).toEqual([1]);
+  });
+});
