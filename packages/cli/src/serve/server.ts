@@ -36,6 +36,7 @@ import { loadOrCreateToken, startAdmin, type RunningAdmin } from '@dialoghub/adm
 import type { Logger } from 'pino';
 import { asInputError, InputError, readingInput, UsageError } from '../errors.js';
 import { eventLine, LostCauses } from './event-lines.js';
+import { consoleExposureWarning } from './console-exposure.js';
 import { ftpServerOptions, redacted, tickLine, type FtpServeTarget } from './ftp-target.js';
 import { GatedTransport } from './gated-transport.js';
 import type { ProfileSpec } from './profile-spec.js';
@@ -337,6 +338,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   }
   if (config.admin !== undefined && config.admin !== null) {
     const where = `${config.admin.host}:${config.admin.port}`;
+    const exposure = consoleExposureWarning(config.admin.host, tls !== undefined);
+    if (exposure !== null) log.warn({ event: 'consoleInClear', host: config.admin.host }, exposure);
     try {
       const token = await loadOrCreateToken(config.dataDir, config.env ?? process.env);
       admin = await startAdmin({
