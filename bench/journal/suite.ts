@@ -13,10 +13,11 @@
  * 3. `recover_decode_rate`: the journal's own share of recovery (open, read,
  *    CRC-check and decode every record, then drop it).
  *    `replay_rate`: a journal of REPLAY_INPUTS inputs after a snapshot is
- *    recovered as `Hub.open` does it: the store reads, CRC-checks and decodes
+ *    recovered as `Hub.open` does it for a store that cannot stream: the store reads, CRC-checks and decodes
  *    every record into an array, the snapshot is deserialized, and every input
  *    is stepped. `replay_rate_streaming` does the same through `recoverEach`,
- *    stepping each record as it is decoded (nothing accumulates on the heap).
+ *    stepping each record as it is decoded (nothing accumulates on the heap;
+ *    what `Hub.open` does with `JournalStore`).
  *    One warm-up, then the median of three timed runs, each; the recorded
  *    stream is released first, so the heap holds only what recovery builds.
  * 4. `snapshot_bytes` (the snapshot file of the hub at the end of the stream),
@@ -199,8 +200,8 @@ async function replayRates(ctx: SuiteContext, dir: string, clients: number, inpu
   ctx.report({ name: 'recover_decode_rate', ...common, value: Math.round(inputs / decode.seconds), unit: 'records/s', of: 'open + read + CRC-32 + decode, records dropped (the journal alone)' });
   let end: HubState | null = null;
   for (const [name, fn, of] of [
-    ['replay_rate', replayArray, 'recover() into an array, deserialize, step each (what Hub.open does)'],
-    ['replay_rate_streaming', replayStreaming, 'recoverEach(): deserialize, then step each record as it is decoded'],
+    ['replay_rate', replayArray, 'recover() into an array, deserialize, step each (Hub.open with a store that cannot stream)'],
+    ['replay_rate_streaming', replayStreaming, 'recoverEach(): deserialize, then step each record as it is decoded (Hub.open with JournalStore)'],
   ] as const) {
     const mid = await medianRun(ctx, name, inputs, fn, dir);
     end = mid.state;

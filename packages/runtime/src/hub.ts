@@ -50,7 +50,7 @@ import {
 import { deserialize, serialize } from '@dialoghub/core';
 import { systemClock, type CancelTimer, type Clock } from './clock.js';
 import { cryptoEntropy, type Entropy } from './entropy.js';
-import { MemoryStore, type HubStore, type JournalRecord } from './store.js';
+import { MemoryStore, type HubStore, type JournalRecord, type RecoveryVisitor } from './store.js';
 import { isTransportCommand, type HubTransport, type TransportEvent } from './transport.js';
 
 /** The outcome of an operator or application action, as the core decided it. */
@@ -192,26 +192,44 @@ export class Hub {
    * confirmed, starts the transport and arms the timer.
    */
   static async open(options: HubOptions): Promise<Hub> {
-    const store = options.store ?? new MemoryStore();
+    const store: HubStore = options.store ?? new MemoryStore();
     const clock = options.clock ?? systemClock;
-    const recovered = await store.recover();
-    let state: HubState;
-    let seq: number;
-    if (recovered.snapshot === null) {
-      state = initialState(options.config ?? {}, clock.now());
-      seq = 0;
-      await store.snapshot(serialize(state), 0);
+    // Restore the snapshot, then step every record after it (their commands
+    // were run, or never revealed, before the crash). Streamed when the store
+    // can: one record alive at a time, however long the journal.
+    let state: HubState | undefined;
+    let seq = 0;
+    let firstSnapshot: Uint8Array | null = null;
+    const visitor: RecoveryVisitor = {
+      snapshot(snapshot) {
+        if (snapshot === null) {
+          state = initialState(options.config ?? {}, clock.now());
+          firstSnapshot = serialize(state);
+          seq = 0;
+          return;
+        }
+        const restored = deserialize(snapshot.bytes);
+        if (!restored.ok) throw new Error(`cannot restore the hub's snapshot: ${restored.error.message}`);
+        state = restored.value;
+        seq = snapshot.seq;
+      },
+      record(r) {
+        if (state === undefined) throw new Error('the store reported a record before its snapshot');
+        if (r.seq !== seq + 1) throw new Error(`journal gap: record ${r.seq} follows ${seq}`);
+        state = step(state, r.input, r.now).state;
+        seq = r.seq;
+      },
+    };
+    if (store.recoverEach !== undefined) {
+      await store.recoverEach(visitor);
     } else {
-      const restored = deserialize(recovered.snapshot.bytes);
-      if (!restored.ok) throw new Error(`cannot restore the hub's snapshot: ${restored.error.message}`);
-      state = restored.value;
-      seq = recovered.snapshot.seq;
+      const recovered = await store.recover();
+      visitor.snapshot(recovered.snapshot);
+      for (const r of recovered.records) visitor.record(r);
     }
-    for (const r of recovered.records) {
-      if (r.seq !== seq + 1) throw new Error(`journal gap: record ${r.seq} follows ${seq}`);
-      state = step(state, r.input, r.now).state;
-      seq = r.seq;
-    }
+    if (state === undefined) throw new Error('the store reported no snapshot at all (not even null)');
+    // A new hub: its config and creation time are durable before its first input.
+    if (firstSnapshot !== null) await store.snapshot(firstSnapshot, 0);
     const hub = new Hub({ ...options, store, clock }, state, seq);
     options.setup?.(hub);
     // Links of a previous run are gone: their sessions end as lost connections.

@@ -18,5 +18,5 @@ export {
 } from './transport.js';
 export { systemClock, ManualClock, type Clock, type CancelTimer } from './clock.js';
 export { cryptoEntropy, seededEntropy, type Entropy } from './entropy.js';
-export { MemoryStore, type HubStore, type JournalRecord, type Recovered } from './store.js';
+export { MemoryStore, type HubStore, type JournalRecord, type Recovered, type RecoveryVisitor } from './store.js';
 export * from './journal/index.js';

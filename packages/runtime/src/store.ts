@@ -26,9 +26,22 @@ export interface Recovered {
   readonly records: readonly JournalRecord[];
 }
 
+/** What a streaming recovery reports, in order: the snapshot (or null), then each record after it. */
+export interface RecoveryVisitor {
+  snapshot(snapshot: Recovered['snapshot']): void;
+  record(record: JournalRecord): void;
+}
+
 export interface HubStore {
   /** Reads back what survived: the latest snapshot and the records after it. */
   recover(): Promise<Recovered>;
+  /**
+   * Optional: the same recovery, streamed — `visitor.snapshot` once, then
+   * `visitor.record` for each record as it is read, so the caller holds one
+   * record at a time. `Hub.open` uses it when present (`JournalStore` has it).
+   * A visitor that throws ends the recovery with that error.
+   */
+  recoverEach?(visitor: RecoveryVisitor): Promise<void>;
   /** Appends records; resolves once they are durable (one flush for the whole batch). */
   append(records: readonly JournalRecord[]): Promise<void>;
   /** Stores a snapshot that includes every record up to `seq`; records up to it may then be dropped. */

@@ -21,7 +21,7 @@
  */
 import { deserialize } from '@dialoghub/core';
 import { join } from 'node:path';
-import type { HubStore, JournalRecord, Recovered } from '../store.js';
+import type { HubStore, JournalRecord, Recovered, RecoveryVisitor } from '../store.js';
 import { assertRedacted, defaultRecordCodec, type RecordCodec } from './codec.js';
 import { JournalError } from './errors.js';
 import {
@@ -61,11 +61,8 @@ export interface JournalStoreOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-/** What `JournalStore.recoverEach` reports, in order: the snapshot, then each record after it. */
-export interface RecoveryVisitor {
-  snapshot(snapshot: Recovered['snapshot']): void;
-  record(record: JournalRecord): void;
-}
+/** What `JournalStore.recoverEach` reports (the `HubStore` interface's optional streaming recovery). */
+export type { RecoveryVisitor };
 
 interface Segment {
   readonly firstSeq: number;
