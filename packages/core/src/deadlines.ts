@@ -62,7 +62,7 @@ const MIN_MS = -(2 ** 51);
 export class DeadlineIndex {
   /** @internal use {@link emptyDeadlines}. */
   constructor(
-    /** High half of the millisecond → low half → slot. */
+    /** @internal High half of the millisecond → low half → slot. */
     readonly slots: IntMap<IntMap<Slot>>,
     /** Number of entries. */
     readonly size: number,

@@ -20,6 +20,8 @@ export {
 } from './config.js';
 export type { HubInput, InputType, TransportInput, OperatorInput, ApplicationInput, AppTarget, ActionId } from './inputs.js';
 export type { HubCommand, CommandType, HubEvent, LogLevel, LogDetail } from './commands.js';
+/** The session deadline index inside `HubState` (read it through `nextDeadline`; its layout is internal). */
+export type { DeadlineIndex, DeadlineKey } from './deadlines.js';
 export { CLIENT_MESSAGE_TYPES, type DialogMessage, type MessageBody, type MessageType } from './messages.js';
 export {
   CLOSE_REASON_RECONNECT,
