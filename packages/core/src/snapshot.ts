@@ -77,9 +77,14 @@ function writeEnvironment(w: ByteWriter, env: Environment): void {
   }
 }
 
+/** The value of one lower-case or upper-case hex digit's character code (verifiers are lower-case hex). */
+function nibble(code: number): number {
+  return code <= 57 ? code - 48 : (code | 32) - 87;
+}
+
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >>> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
   return out;
 }
 
@@ -89,7 +94,9 @@ function hexToBytes(hex: string): Uint8Array {
  * bytes stand alone (they carry the config). Cost: linear in the state's size.
  */
 export function serialize(state: HubState): Uint8Array {
-  const w = new ByteWriter(1 << 16);
+  // Sized for the usual ~200 bytes a client up front, so a large hub's writer
+  // does not double a dozen times (each a copy of everything written so far).
+  const w = new ByteWriter((1 << 16) + state.clients.size * 200 + state.sessions.size * 64);
   for (const b of MAGIC) w.u8(b);
   w.u8(SNAPSHOT_VERSION);
   w.string(JSON.stringify(state.config));
