@@ -8,20 +8,20 @@
  * that do not trust the certificate, or do not speak TLS, never reach the
  * hub.
  */
+import { testCertificate, type TestCertificate } from '@dialoghub/adapter-tests';
 import { connectTcp } from '@dialoghub/adapter-tcp';
 import { clientId } from '@dialoghub/core';
 import { connect as netConnect } from 'node:net';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Engine, registration, startEngine } from './helpers/engine.js';
 import { hubEvent, startHub } from './helpers/hub.js';
-import { makeCertificate, type Certificate } from './helpers/net.js';
 import { useCleanup, within } from './helpers/wait.js';
 
 useCleanup();
 
-let cert: Certificate;
+let cert: TestCertificate;
 beforeAll(() => {
-  cert = makeCertificate();
+  cert = testCertificate();
 });
 
 const ID = 71;

@@ -28,8 +28,8 @@
  * engine's.
  */
 import type { CloseReason, CodecLimits } from '@dialoghub/core';
-import { systemClock, type Clock } from '@dialoghub/runtime';
-import { FileTooLargeError, FtpConnection, describeError, replyCode } from './ftp-connection.js';
+import { ClientLinkEvents, systemClock, type Clock, type LinkEnding } from '@dialoghub/runtime';
+import { FileTooLargeError, FtpConnection, replyCode } from './ftp-connection.js';
 import { DHMB_FORMAT, NO_EPOCH, type MailboxFormat } from './format.js';
 import { fitFrames, isClientFrame, isHubFrame, type ClientFrame, type HubFrame } from './frames.js';
 import { joinRemote, randomHex64 } from './ftp-transport.js';
@@ -37,6 +37,7 @@ import { MailboxPaths, sessionId, type SessionId } from './names.js';
 import { DEFAULTS, resolveLimits, resolveServer, type FtpClientOptions, type TickReport } from './options.js';
 import { checkRemoteDir } from './names.js';
 import { StreamWriter } from './stream-writer.js';
+import { ReportBuilder } from './report.js';
 
 /**
  * The replies to `RETR` that mean the file is not there: 550 (RFC 959, and
@@ -85,35 +86,12 @@ export interface ClientTransport {
   connect(): Promise<ClientLink>;
 }
 
-class ReportBuilder {
-  downloaded = 0;
-  uploaded = 0;
-  deleted = 0;
-  failed = 0;
-  delivered = 0;
-  readonly errors: string[] = [];
-
-  constructor(readonly tick: number) {}
-
-  fail(what: string, error: unknown): void {
-    this.failed++;
-    this.errors.push(`${what}: ${describeError(error)}`);
-  }
-
-  build(links: number): TickReport {
-    const { tick, downloaded, uploaded, deleted, failed, delivered, errors } = this;
-    return Object.freeze({ tick, listed: 0, downloaded, uploaded, deleted, failed, delivered, links, errors: Object.freeze([...errors]) });
-  }
-}
 
 /**
  * One link over the FTP mailbox. Get one with `FtpClientTransport.connect()`.
  */
 export class FtpClientLink implements ClientLink {
-  private readonly frameListeners = new Set<(frame: HubFrame) => void>();
-  private readonly closeListeners = new Set<(reason: CloseReason | null, cause: FtpLinkCause) => void>();
-  private backlog: HubFrame[] | null = [];
-  private end: { readonly reason: CloseReason | null; readonly cause: FtpLinkCause } | null = null;
+  private readonly events = new ClientLinkEvents<FtpLinkCause>();
   /** @internal */ readonly out: StreamWriter;
   /** @internal Hub frames read. */ consumed = 0;
   /** @internal The epoch of the hub file being read. */ epoch = NO_EPOCH;
@@ -136,16 +114,17 @@ export class FtpClientLink implements ClientLink {
 
   /** True until the link ends (either side). */
   get open(): boolean {
-    return this.end === null;
+    return this.events.ended === null;
   }
 
   /** How the link ended, or null while it is open. */
-  get ended(): { readonly reason: CloseReason | null; readonly cause: FtpLinkCause } | null {
-    return this.end;
+  get ended(): LinkEnding<FtpLinkCause> | null {
+    return this.events.ended;
   }
 
   send(frame: ClientFrame): Promise<void> {
-    if (this.end !== null) return Promise.reject(new Error(`the link has ended (${this.end.cause})`));
+    const ended = this.events.ended;
+    if (ended !== null) return Promise.reject(new Error(`the link has ended (${ended.cause})`));
     if (typeof frame !== 'object' || frame === null || !isClientFrame(frame)) {
       return Promise.reject(new TypeError(`a client may send only request and dialog frames, got ${JSON.stringify((frame as { kind?: unknown } | null)?.kind)}`));
     }
@@ -163,22 +142,11 @@ export class FtpClientLink implements ClientLink {
   }
 
   onFrame(listener: (frame: HubFrame) => void): () => void {
-    this.frameListeners.add(listener);
-    const waiting = this.backlog;
-    if (waiting !== null) {
-      this.backlog = null;
-      for (const frame of waiting) listener(frame);
-    }
-    return () => this.frameListeners.delete(listener);
+    return this.events.onFrame(listener);
   }
 
   onClose(listener: (reason: CloseReason | null, cause: FtpLinkCause) => void): () => void {
-    if (this.end !== null) {
-      listener(this.end.reason, this.end.cause);
-      return () => {};
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.events.onClose(listener);
   }
 
   close(): void {
@@ -200,23 +168,15 @@ export class FtpClientLink implements ClientLink {
 
   /** @internal A hub frame, in order. */
   deliver(frame: HubFrame): void {
-    if (this.backlog !== null) {
-      this.backlog.push(frame);
-      return;
-    }
-    for (const listener of [...this.frameListeners]) listener(frame);
+    this.events.frame(frame);
   }
 
   /** @internal Ends the link once; unless `tell` is false, the stream is marked ended for the hub. */
   finish(reason: CloseReason | null, cause: FtpLinkCause, tell = true): void {
-    if (this.end !== null) return;
-    this.end = { reason, cause };
-    if (!tell) this.done = true;
-    else if (this.out.generation > 0 || this.out.last > 0) this.out.end();
-    else this.done = true;
-    const listeners = [...this.closeListeners];
-    this.closeListeners.clear();
-    for (const listener of listeners) listener(reason, cause);
+    this.events.end(reason, cause, () => {
+      if (tell && (this.out.generation > 0 || this.out.last > 0)) this.out.end();
+      else this.done = true;
+    });
   }
 }
 

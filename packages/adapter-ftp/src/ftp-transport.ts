@@ -40,8 +40,8 @@
  * It decides nothing about the protocol: which client a session carries,
  * whether a request is valid, when a client is dead — all the core's.
  */
-import { CLOSE_REASON_RECONNECT, linkId, type CloseReason, type LinkId, type LogDetail, type LogLevel } from '@dialoghub/core';
-import type { HubTransport, TransportCommand, TransportEvent } from '@dialoghub/runtime';
+import { CLOSE_REASON_RECONNECT, type CloseReason, type LinkId, type LogDetail, type LogLevel } from '@dialoghub/core';
+import { LinkIdAllocator, type HubTransport, type TransportCommand, type TransportEvent } from '@dialoghub/runtime';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FileTooLargeError, FtpConnection, describeError, type ListedFile } from './ftp-connection.js';
@@ -50,8 +50,8 @@ import { eventOf, fitFrames, hubFrameOf, isClientFrame, type SizedFrame } from '
 import { MailboxPaths, parseClientFileName, parseHubFileName, type SessionId } from './names.js';
 import { resolveTransportOptions, type FtpTransportOptions, type ResolvedTransportOptions, type TickReport } from './options.js';
 import { StreamWriter } from './stream-writer.js';
+import { ReportBuilder } from './report.js';
 
-const U32_MAX = 0xffff_ffff;
 /** Most distinct ignored names logged (each once); beyond, they are counted silently. */
 const MAX_IGNORED_LOGGED = 1024;
 
@@ -116,27 +116,6 @@ interface Listed {
   readonly sizes: Map<number, number>;
 }
 
-class ReportBuilder {
-  listed = 0;
-  downloaded = 0;
-  uploaded = 0;
-  deleted = 0;
-  failed = 0;
-  delivered = 0;
-  readonly errors: string[] = [];
-
-  constructor(readonly tick: number) {}
-
-  fail(what: string, error: unknown): void {
-    this.failed++;
-    this.errors.push(`${what}: ${describeError(error)}`);
-  }
-
-  build(links: number): TickReport {
-    const { tick, listed, downloaded, uploaded, deleted, failed, delivered, errors } = this;
-    return Object.freeze({ tick, listed, downloaded, uploaded, deleted, failed, delivered, links, errors: Object.freeze([...errors]) });
-  }
-}
 
 /**
  * The FTP mailbox transport of a hub. Create it, give it to
@@ -168,7 +147,7 @@ export class FtpTransport implements HubTransport {
   private readonly ignored = new Set<string>();
   private ticking: Promise<unknown> = Promise.resolve();
   private ticks = 0;
-  private nextLink = 1;
+  private readonly linkIds = new LinkIdAllocator();
   private cancelTimer: (() => void) | undefined;
   private stopping: Promise<void> | null = null;
 
@@ -470,7 +449,7 @@ export class FtpTransport implements HubTransport {
       this.log('info', 'notLoggedIn', null, { session: id, firstFrame: file.frames[0]?.kind ?? 'none', base: file.base });
       this.refuse(s, 'notLoggedIn', now);
     } else {
-      const link = this.allocateLinkId();
+      const link = this.linkIds.next((id) => this.links.has(id));
       s.link = link;
       this.links.set(link, s);
       this.log('debug', 'linkOpened', link, { session: id });
@@ -649,15 +628,6 @@ export class FtpTransport implements HubTransport {
     this.log('warn', 'ignoredName', null, { name });
   }
 
-  /** The next id from the u32 counter that no kept session holds (rule 5). */
-  private allocateLinkId(): LinkId {
-    for (let tries = 0; tries < U32_MAX; tries++) {
-      const id = this.nextLink;
-      this.nextLink = id === U32_MAX ? 1 : id + 1;
-      if (!this.links.has(id)) return linkId(id);
-    }
-    throw new RangeError('every link id is in use');
-  }
 
   private log(level: LogLevel, event: string, link: LinkId | null, detail: LogDetail): void {
     try {

@@ -13,13 +13,16 @@
  * Both can be stopped and started again on the same port and root (a server
  * restart in the middle of a scenario).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSystem, FtpSrv, type FtpConnection as SrvConnection } from 'ftp-srv';
 import type { FtpServerOptions } from '../src/index.js';
+import { hasOpenssl, testCertificate, type TestCertificate } from '@dialoghub/adapter-tests';
+
+export { hasOpenssl, testCertificate, type TestCertificate };
 
 /** A running (or stopped) test server. */
 export interface TestServer {
@@ -51,42 +54,6 @@ export async function freePort(): Promise<number> {
 }
 
 // ---- certificates -------------------------------------------------------------------
-
-export interface TestCertificate {
-  readonly key: string;
-  readonly cert: string;
-}
-
-let cached: TestCertificate | null = null;
-
-/** True when the `openssl` binary is on the PATH. */
-export function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A self-signed P-256 certificate for localhost and 127.0.0.1, valid one day, made once per test file. */
-export function testCertificate(): TestCertificate {
-  if (cached !== null) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'dialoghub-ftp-cert-'));
-  try {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath],
-      { stdio: 'ignore' },
-    );
-    cached = { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };
-    return cached;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 // ---- ftp-srv --------------------------------------------------------------------------
 

@@ -22,8 +22,8 @@
  * - No clock, no timers, no randomness: the same calls give the same
  *   deliveries in the same order, every run.
  */
-import { CLOSE_REASON_RECONNECT, isU32Id, linkId, type Frame, type LinkId } from '@dialoghub/core';
-import type { TransportCommand, TransportEvent } from '@dialoghub/runtime';
+import { CLOSE_REASON_RECONNECT, isU32Id, type Frame, type LinkId } from '@dialoghub/core';
+import { LinkIdAllocator, type TransportCommand, type TransportEvent } from '@dialoghub/runtime';
 import { MemoryClientLink } from './client-link.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { eventOf, hubFrameOf, isClientFrame, Wire, type Carried, type ClientFrame, type HubFrame, type WireCodecOption } from './frames.js';
@@ -72,7 +72,6 @@ type InFlight =
   | { readonly kind: 'frame'; readonly to: 'hub' | 'client'; readonly link: LinkRecord; readonly carried: Carried<Frame> }
   | { readonly kind: 'end'; readonly to: 'hub' | 'client'; readonly link: LinkRecord; readonly cause: string };
 
-const U32_MAX = 0xffffffff;
 
 /**
  * Creates a memory network: give `network.transport` to `Hub.open`, then
@@ -92,7 +91,7 @@ export class MemoryNetwork {
   private readonly wire: Wire;
   private readonly queue = new DeliveryQueue<InFlight>();
   private readonly links = new Map<number, LinkRecord>();
-  private nextLink: number;
+  private readonly linkIds: LinkIdAllocator;
   private sink: ((event: TransportEvent) => void) | null = null;
   private phase: 'new' | 'started' | 'stopped' = 'new';
   private stopping: Promise<void> | null = null;
@@ -107,7 +106,7 @@ export class MemoryNetwork {
     const first = options.firstLinkId ?? 1;
     if (!isU32Id(first)) throw new RangeError(`firstLinkId must be an integer in [1, 2^32), got ${String(first)}`);
     this.delivery = delivery;
-    this.nextLink = first;
+    this.linkIds = new LinkIdAllocator(first);
     this.wire = new Wire(options.wireCodec);
     const hubSide: HubSide = {
       start: (sink) => this.start(sink),
@@ -132,7 +131,7 @@ export class MemoryNetwork {
     if (this.phase !== 'started') {
       throw new Error(this.phase === 'new' ? 'the memory transport is not started yet (Hub.open starts it)' : 'the memory transport is stopped');
     }
-    const id = this.allocateLinkId();
+    const id = this.linkIds.next((id) => this.links.has(id));
     let ends: ClientEnds | undefined;
     const link = new MemoryClientLink(id, this.clientSide, (e) => {
       ends = e;
@@ -368,13 +367,4 @@ export class MemoryNetwork {
     for (const resolve of waiters) resolve();
   }
 
-  /** The next id from the u32 counter that no open link holds (rule 5). */
-  private allocateLinkId(): LinkId {
-    for (let tries = 0; tries < U32_MAX; tries++) {
-      const id = this.nextLink;
-      this.nextLink = id === U32_MAX ? 1 : id + 1;
-      if (!this.links.has(id)) return linkId(id);
-    }
-    throw new RangeError('every link id is in use');
-  }
 }

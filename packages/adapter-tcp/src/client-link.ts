@@ -21,7 +21,7 @@
  *   hub sends bytes this side refuses: reason null, and the cause says which.
  */
 import { decodeFrame, type CloseReason, type CodecLimits } from '@dialoghub/core';
-import { systemClock, type Clock } from '@dialoghub/runtime';
+import { ClientLinkEvents, systemClock, type Clock, type LinkEnding } from '@dialoghub/runtime';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { FrameWriter } from './frame-writer.js';
@@ -74,19 +74,13 @@ export interface ClientLink {
 }
 
 /** How a link ended. */
-export interface ClientLinkEnd {
-  readonly reason: CloseReason | null;
-  readonly cause: ClientLinkCause;
-}
+export type ClientLinkEnd = LinkEnding<ClientLinkCause>;
 
 /**
  * A client's TCP (or TLS) link to a hub. Get one with `connectTcp`.
  */
 export class TcpClientLink implements ClientLink {
-  private readonly frameListeners = new Set<(frame: HubFrame) => void>();
-  private readonly closeListeners = new Set<(reason: CloseReason | null, cause: ClientLinkCause) => void>();
-  private backlog: HubFrame[] | null = [];
-  private end: ClientLinkEnd | null = null;
+  private readonly events = new ClientLinkEvents<ClientLinkCause>();
   private readonly parser: FrameParser;
   private readonly writer: FrameWriter;
   private cancelLinger: (() => void) | undefined;
@@ -111,12 +105,12 @@ export class TcpClientLink implements ClientLink {
 
   /** True until the link ends (either side). */
   get open(): boolean {
-    return this.end === null;
+    return this.events.ended === null;
   }
 
   /** How the link ended, or null while it is open. */
   get ended(): ClientLinkEnd | null {
-    return this.end;
+    return this.events.ended;
   }
 
   /** The local and remote addresses, for logs. */
@@ -126,7 +120,8 @@ export class TcpClientLink implements ClientLink {
   }
 
   send(frame: ClientFrame): Promise<void> {
-    if (this.end !== null) return Promise.reject(new Error(`the link has ended (${this.end.cause})`));
+    const ended = this.events.ended;
+    if (ended !== null) return Promise.reject(new Error(`the link has ended (${ended.cause})`));
     if (typeof frame !== 'object' || frame === null || !isClientFrame(frame)) {
       return Promise.reject(new TypeError(`a client may send only request and dialog frames, got ${JSON.stringify((frame as { kind?: unknown } | null)?.kind)}`));
     }
@@ -140,26 +135,14 @@ export class TcpClientLink implements ClientLink {
   }
 
   onFrame(listener: (frame: HubFrame) => void): () => void {
-    this.frameListeners.add(listener);
-    const waiting = this.backlog;
-    if (waiting !== null) {
-      this.backlog = null;
-      for (const frame of waiting) listener(frame);
-    }
-    return () => this.frameListeners.delete(listener);
+    return this.events.onFrame(listener);
   }
 
   onClose(listener: (reason: CloseReason | null, cause: ClientLinkCause) => void): () => void {
-    if (this.end !== null) {
-      listener(this.end.reason, this.end.cause);
-      return () => {};
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.events.onClose(listener);
   }
 
   close(): void {
-    if (this.end !== null) return;
     this.finish(null, 'closedByClient');
   }
 
@@ -169,7 +152,7 @@ export class TcpClientLink implements ClientLink {
   }
 
   private received(chunk: Buffer): void {
-    if (this.end !== null) return;
+    if (!this.open) return;
     const { frames, error } = this.parser.push(chunk);
     for (const payload of frames) {
       const decoded = decodeFrame(payload, this.limits);
@@ -182,7 +165,7 @@ export class TcpClientLink implements ClientLink {
         this.finish(null, `badFrame: the hub may not send ${frame.kind} frames`, true);
         return;
       }
-      this.deliver(frame);
+      this.events.frame(frame);
       if (frame.kind === 'close') {
         this.finish(frame.reason, 'closedByHub');
         return;
@@ -191,29 +174,19 @@ export class TcpClientLink implements ClientLink {
     if (error !== null) this.finish(null, `tooLarge: a frame of ${error.length} bytes exceeds maxFrameBytes (${error.max})`, true);
   }
 
-  private deliver(frame: HubFrame): void {
-    if (this.backlog !== null) {
-      this.backlog.push(frame);
-      return;
-    }
-    for (const listener of [...this.frameListeners]) listener(frame);
-  }
 
   /** Ends the link once: the socket is ended after its writes (or destroyed), then every close listener hears it. */
   private finish(reason: CloseReason | null, cause: ClientLinkCause, abrupt = false): void {
-    if (this.end !== null) return;
-    this.end = { reason, cause };
-    if (abrupt) {
-      this.socket.destroy();
-    } else if (!this.socket.destroyed) {
-      this.writer.end();
-      this.cancelLinger = this.clock.setTimer(this.clock.now() + this.lingerMs, () => this.socket.destroy());
-    }
-    // Keep reading (and discarding) until the hub hangs up, so the close is a FIN, not a reset.
-    this.socket.resume();
-    const listeners = [...this.closeListeners];
-    this.closeListeners.clear();
-    for (const listener of listeners) listener(reason, cause);
+    this.events.end(reason, cause, () => {
+      if (abrupt) {
+        this.socket.destroy();
+      } else if (!this.socket.destroyed) {
+        this.writer.end();
+        this.cancelLinger = this.clock.setTimer(this.clock.now() + this.lingerMs, () => this.socket.destroy());
+      }
+      // Keep reading (and discarding) until the hub hangs up, so the close is a FIN, not a reset.
+      this.socket.resume();
+    });
   }
 }
 

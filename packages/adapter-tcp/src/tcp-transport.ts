@@ -25,8 +25,8 @@
  * `lingerMs`, and at most `maxConnections` of them at once; past that they are
  * destroyed outright, so a flood costs bounded memory and descriptors.
  */
-import { linkId, type LinkId, type LogDetail, type LogLevel } from '@dialoghub/core';
-import type { HubTransport, TransportCommand, TransportEvent } from '@dialoghub/runtime';
+import type { LinkId, LogDetail, LogLevel } from '@dialoghub/core';
+import { LinkIdAllocator, type HubTransport, type TransportCommand, type TransportEvent } from '@dialoghub/runtime';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { lengthPrefixed } from './framing.js';
@@ -66,7 +66,7 @@ export class TcpTransport implements HubTransport {
   private readonly bucket: TokenBucket;
   private readonly secureContext: SecureContext | null;
   private readonly host: LinkHost;
-  private nextLink = 1;
+  private readonly linkIds = new LinkIdAllocator();
 
   /** @throws RangeError / TypeError for an invalid option (see `TcpTransportOptions`). */
   constructor(options: TcpTransportOptions = {}) {
@@ -199,7 +199,7 @@ export class TcpTransport implements HubTransport {
     const o = this.options;
     if (this.links.size >= o.maxConnections) return this.refuse(raw, 'maxConnections');
     if (!this.bucket.take(o.clock.now())) return this.refuse(raw, 'maxNewConnectionsPerSecond');
-    const id = this.allocateLinkId();
+    const id = this.linkIds.next((id) => this.links.has(id));
     let socket: Socket = raw;
     if (this.secureContext !== null) {
       // The TLS socket takes the raw one over and reports its errors; this only keeps a stray one from being thrown.
@@ -236,15 +236,6 @@ export class TcpTransport implements HubTransport {
     raw.end(lengthPrefixed(closePayload(ADAPTER_CLOSE_REASONS.overCapacity)));
   }
 
-  /** The next id from the u32 counter that no socket holds (rule 5). */
-  private allocateLinkId(): LinkId {
-    for (let tries = 0; tries < U32_MAX; tries++) {
-      const id = this.nextLink;
-      this.nextLink = id === U32_MAX ? 1 : id + 1;
-      if (!this.links.has(id)) return linkId(id);
-    }
-    throw new RangeError('every link id is in use');
-  }
 
   private log(level: LogLevel, event: string, link: LinkId | null, detail: LogDetail): void {
     try {

@@ -5,12 +5,10 @@
  */
 import { PeerInbox, WatchList, type TestPeer } from '@dialoghub/adapter-tests';
 import { clientId, decodeFrame, encodeFrame, profileId, type Frame, type Request } from '@dialoghub/core';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FrameParser, lengthPrefixed, type ClientFrame, type TcpClientLink } from '../src/index.js';
+
+export { hasOpenssl, testCertificate, type TestCertificate } from '@dialoghub/adapter-tests';
 
 /** A conformance-suite peer driven by a TCP client link. */
 export function peerOf(link: TcpClientLink): TestPeer {
@@ -23,42 +21,6 @@ export function peerOf(link: TcpClientLink): TestPeer {
     // close() ends the stream after what was written: the hub gets every frame, then the FIN.
     drop: () => link.close(),
   };
-}
-
-/** True when the `openssl` binary is on the PATH. */
-export function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export interface TestCertificate {
-  readonly key: string;
-  readonly cert: string;
-}
-
-let cached: TestCertificate | null = null;
-
-/** A self-signed P-256 certificate for localhost and 127.0.0.1, valid one day, made once per test file. */
-export function testCertificate(): TestCertificate {
-  if (cached !== null) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'dialoghub-tcp-cert-'));
-  try {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath],
-      { stdio: 'ignore' },
-    );
-    cached = { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };
-    return cached;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 // ---- a raw peer: bytes in, decoded frames out -----------------------------------

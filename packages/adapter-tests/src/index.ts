@@ -19,3 +19,4 @@ export { RecordingTransport, type TransportRecordEntry } from './recording-trans
 export { checkTransportRules } from './transport-rules.js';
 export { GatedStore } from './gated-store.js';
 export { WatchList } from './watch-list.js';
+export { hasOpenssl, testCertificate, type TestCertificate } from './certificate.js';

@@ -92,3 +92,30 @@ export async function populatedHub(dir: string): Promise<{ hub: Hub; transport: 
   await hub.drain();
   return { hub, transport, clock };
 }
+
+/**
+ * Resolves when `check` holds, re-checked on every `poke` (the tests poke on
+ * each captured log line or client event). Waits are for events only, never
+ * for time: a wait that never ends is bounded by the test's own timeout.
+ */
+export class Waiter {
+  private readonly waiting = new Set<() => void>();
+
+  poke(): void {
+    for (const w of [...this.waiting]) w();
+  }
+
+  /** `what` names the wait where it is written (the call site reads as what it waits for). */
+  until<T>(check: () => T | undefined, _what: string): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const attempt = (): void => {
+        const v = check();
+        if (v === undefined) return;
+        this.waiting.delete(attempt);
+        resolve(v);
+      };
+      this.waiting.add(attempt);
+      attempt();
+    });
+  }
+}

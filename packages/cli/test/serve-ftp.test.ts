@@ -19,40 +19,13 @@ import { memoryIo, type CliIo } from '../src/index.js';
 import { parseServe, runServe, type ServeCommandResult } from '../src/commands/serve.js';
 import { parseFtpUrl, redacted, tickLine } from '../src/serve/ftp-target.js';
 import { freePort, hasOpenssl, startFtpSrv, testCertificate, type TestServer } from '../../adapter-ftp/test/servers.js';
-import { cli, lines } from './helpers.js';
+import { cli, lines, Waiter } from './helpers.js';
 
-const WAIT_MS = 20_000;
 /** Poll period of both sides, in wall-clock ms: the waits below are for events, this only makes them come soon. */
 const POLL = '20';
 
 type LogLine = Record<string, unknown> & { readonly msg?: string; readonly event?: string; readonly level?: number };
 
-/** Resolves when `check` holds, re-checked on every `poke`; rejects after WAIT_MS naming `what`. */
-class Waiter {
-  private readonly waiting = new Set<() => void>();
-
-  poke(): void {
-    for (const w of [...this.waiting]) w();
-  }
-
-  until<T>(check: () => T | undefined, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const attempt = (): void => {
-        const v = check();
-        if (v === undefined) return;
-        this.waiting.delete(attempt);
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const timer = setTimeout(() => {
-        this.waiting.delete(attempt);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, WAIT_MS);
-      this.waiting.add(attempt);
-      attempt();
-    });
-  }
-}
 
 /** `serve` in this process with captured JSON log lines. */
 class InProcessServe {

@@ -27,39 +27,12 @@ import { parseServe, runServe } from '../src/commands/serve.js';
 import { eventLine } from '../src/serve/event-lines.js';
 import { profileSpec } from '../src/serve/profile-spec.js';
 import { semiSpaceMiB } from '../src/serve/young-generation.js';
-import { cli, lines, MAIN, REPO } from './helpers.js';
+import { cli, lines, MAIN, REPO, Waiter } from './helpers.js';
 import { EXIT, StoreFailedError } from '../src/errors.js';
 
-export const WAIT_MS = 20_000;
 
 export type LogLine = Record<string, unknown> & { readonly msg?: string; readonly event?: string };
 
-/** Resolves when `check` holds, re-checked on every `poke`; rejects after `ms` naming `what`. */
-export class Waiter {
-  private readonly waiting = new Set<() => void>();
-
-  poke(): void {
-    for (const w of [...this.waiting]) w();
-  }
-
-  until<T>(check: () => T | undefined, what: string, ms = WAIT_MS): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const attempt = (): void => {
-        const v = check();
-        if (v === undefined) return;
-        this.waiting.delete(attempt);
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const timer = setTimeout(() => {
-        this.waiting.delete(attempt);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, ms);
-      this.waiting.add(attempt);
-      attempt();
-    });
-  }
-}
 
 export interface Exit {
   readonly code: number | null;

@@ -17,6 +17,8 @@ export {
   type HubFrame,
 } from './transport.js';
 export { systemClock, ManualClock, type Clock, type CancelTimer } from './clock.js';
+export { LinkIdAllocator } from './link-ids.js';
+export { ClientLinkEvents, type LinkEnding } from './client-link-events.js';
 export { cryptoEntropy, seededEntropy, type Entropy } from './entropy.js';
 export { MemoryStore, type HubStore, type JournalRecord, type Recovered, type RecoveryVisitor } from './store.js';
 export * from './journal/index.js';

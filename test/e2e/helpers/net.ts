@@ -7,19 +7,13 @@
  * - `TcpProxy`: a loopback relay between a client and the hub whose two
  *   directions can be black-holed, so a test can make the hub look silent to
  *   a client (or the client to the hub) without touching either;
- * - `makeCertificate`: a throwaway self-signed certificate made with the
- *   `openssl` binary in a temp dir (for TLS).
  *
  * Nothing here sleeps: every wait is on a `WatchList` of what happened.
  */
 import { WatchList } from '@dialoghub/adapter-tests';
 import { decodeFrame, encodeFrame, type Frame } from '@dialoghub/core';
 import { FrameParser, lengthPrefixed } from '@dialoghub/adapter-tcp';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 /** What a raw peer sees: decoded frames, `garbage` for a payload it could not decode, then `ended`. */
 export type RawEvent = Frame | { readonly kind: 'garbage'; readonly detail: string } | { readonly kind: 'ended' };
@@ -149,27 +143,5 @@ export class TcpProxy {
   async close(): Promise<void> {
     this.destroyAll();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-export interface Certificate {
-  readonly key: string;
-  readonly cert: string;
-}
-
-/** A self-signed P-256 certificate for localhost and 127.0.0.1, valid one day, made by `openssl` in a temp dir (removed after). */
-export function makeCertificate(): Certificate {
-  const dir = mkdtempSync(join(tmpdir(), 'dialoghub-e2e-cert-'));
-  try {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
