@@ -4,6 +4,7 @@
  * profile that still has clients, a client that is not reset) is the core's
  * decision, made in `step` and reported back as the action's outcome.
  */
+import { CLIENT_STATUSES, MANAGEMENT_MODES, POLICIES, type ClientStatus, type ManagementMode, type Policy } from '@dialoghub/core';
 import { z } from 'zod';
 
 const U32_MAX = 0xffffffff;
@@ -18,9 +19,11 @@ export const idParam = z
   .transform(Number)
   .pipe(idSchema);
 
-export const statusSchema = z.enum(['enabled', 'disabled', 'banned', 'reset']);
-export const modeSchema = z.enum(['auto', 'manual']);
-export const policySchema = z.enum(['replaceOld', 'ignoreNew', 'seniority']);
+/** The core's own lists, so a value the core adds is accepted here too. */
+type NonEmpty<T> = readonly [T, ...T[]];
+export const statusSchema = z.enum(CLIENT_STATUSES as NonEmpty<ClientStatus>);
+export const modeSchema = z.enum(MANAGEMENT_MODES as NonEmpty<ManagementMode>);
+export const policySchema = z.enum(POLICIES as NonEmpty<Policy>);
 
 /** `GET /api/clients` query; `limit` above the cap is refused, not clamped, so a script learns the cap. */
 export function listQuerySchema(maxLimit: number) {

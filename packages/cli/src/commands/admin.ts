@@ -16,6 +16,7 @@
  */
 import type { Command } from 'commander';
 import { AdminApiError, AdminClient, ADMIN_TOKEN_ENV, DEFAULT_ADMIN_PORT, readToken, type ActionDone, type ClientDetail, type ClientPage, type HubStats, type ProfileView } from '@dialoghub/admin';
+import { CLIENT_STATUSES, MANAGEMENT_MODES, type ClientStatus, type ManagementMode } from '@dialoghub/core';
 import { join } from 'node:path';
 import { integer, policy as parsePolicy } from '../args.js';
 import type { CliCommand, CommandContext } from '../command.js';
@@ -25,22 +26,20 @@ import { pairs, table, time } from '../output/table.js';
 /** The console `dialoghub admin` talks to unless told otherwise. */
 export const DEFAULT_ADMIN_URL = `http://127.0.0.1:${DEFAULT_ADMIN_PORT}/`;
 
-const STATUSES = ['enabled', 'disabled', 'banned', 'reset'] as const;
-const MODES = ['auto', 'manual'] as const;
 
 /** One action, with its checked arguments. */
 export type AdminAction =
   | { readonly kind: 'stats' }
   | { readonly kind: 'profiles' }
   | { readonly kind: 'metrics' }
-  | { readonly kind: 'clients'; readonly profile?: number; readonly status?: (typeof STATUSES)[number]; readonly online?: boolean; readonly q?: string; readonly offset?: number; readonly limit?: number }
+  | { readonly kind: 'clients'; readonly profile?: number; readonly status?: ClientStatus; readonly online?: boolean; readonly q?: string; readonly offset?: number; readonly limit?: number }
   | { readonly kind: 'client'; readonly id: number }
-  | { readonly kind: 'status'; readonly id: number; readonly status: (typeof STATUSES)[number] }
+  | { readonly kind: 'status'; readonly id: number; readonly status: ClientStatus }
   | { readonly kind: 'kick'; readonly id: number }
   | { readonly kind: 'delete'; readonly id: number }
-  | { readonly kind: 'profile-create'; readonly id: number; readonly name: string; readonly mode?: (typeof MODES)[number]; readonly policy?: ReturnType<typeof parsePolicy> | null }
+  | { readonly kind: 'profile-create'; readonly id: number; readonly name: string; readonly mode?: ManagementMode; readonly policy?: ReturnType<typeof parsePolicy> | null }
   | { readonly kind: 'profile-rename'; readonly id: number; readonly name: string }
-  | { readonly kind: 'profile-mode'; readonly id: number; readonly mode: (typeof MODES)[number] }
+  | { readonly kind: 'profile-mode'; readonly id: number; readonly mode: ManagementMode }
   | { readonly kind: 'profile-policy'; readonly id: number; readonly policy: ReturnType<typeof parsePolicy> | null }
   | { readonly kind: 'profile-remove'; readonly id: number };
 
@@ -114,7 +113,7 @@ export function parseAdmin(args: readonly string[], o: Readonly<Record<string, u
       action = {
         kind,
         ...(o['profile'] !== undefined ? { profile: id(o['profile'] as string, '--profile') } : {}),
-        ...(o['status'] !== undefined ? { status: oneOf(o['status'], 'status', STATUSES) } : {}),
+        ...(o['status'] !== undefined ? { status: oneOf(o['status'], 'status', CLIENT_STATUSES) } : {}),
         ...(o['online'] === true ? { online: true } : o['offline'] === true ? { online: false } : {}),
         ...(typeof o['search'] === 'string' ? { q: o['search'] } : {}),
         ...(o['offset'] !== undefined ? { offset: integer(o['offset'], '--offset', 0) } : {}),
@@ -129,14 +128,14 @@ export function parseAdmin(args: readonly string[], o: Readonly<Record<string, u
       action = { kind, id: id(x, kind.startsWith('profile') ? 'profileId' : 'clientId') };
       break;
     case 'status':
-      action = { kind, id: id(x, 'clientId'), status: oneOf(y, 'status', STATUSES) };
+      action = { kind, id: id(x, 'clientId'), status: oneOf(y, 'status', CLIENT_STATUSES) };
       break;
     case 'profile-create':
       action = {
         kind,
         id: id(x, 'profileId'),
         name: y!,
-        ...(o['mode'] !== undefined ? { mode: oneOf(o['mode'], 'mode', MODES) } : {}),
+        ...(o['mode'] !== undefined ? { mode: oneOf(o['mode'], 'mode', MANAGEMENT_MODES) } : {}),
         ...(o['policy'] !== undefined ? { policy: policyOrDefault(o['policy'] as string) } : {}),
       };
       break;
@@ -144,7 +143,7 @@ export function parseAdmin(args: readonly string[], o: Readonly<Record<string, u
       action = { kind, id: id(x, 'profileId'), name: y! };
       break;
     case 'profile-mode':
-      action = { kind, id: id(x, 'profileId'), mode: oneOf(y, 'mode', MODES) };
+      action = { kind, id: id(x, 'profileId'), mode: oneOf(y, 'mode', MANAGEMENT_MODES) };
       break;
     case 'profile-policy':
       action = { kind, id: id(x, 'profileId'), policy: policyOrDefault(y) };
