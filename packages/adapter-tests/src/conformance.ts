@@ -414,8 +414,10 @@ export function runTransportConformance(name: string, setup: TransportSetup, opt
         expect(await alice.dialog()).toEqual([app(1, 0, 'p1')]);
         await world.advance(CONNECTION_TIMINGS.syncAfterMs);
         expect(await alice.dialog('Sync with the resend')).toEqual([app(1, 0, 'p1'), sync(2, 0)]);
+        // The answer to a Sync gets no bare ack: the next Sync acknowledges it (its ack is 1).
         await alice.messages(ALICE, [{ seq: 1, ack: 2, body: { type: 'null', replyTo: 2 } }]);
-        expect(await alice.dialog()).toEqual([ack(1)]);
+        const answered = await hut.stepped((i) => i.type === 'messagesReceived' && i.messages.some((m) => m.body.type === 'null'));
+        expect(answered.commands.filter((c) => c.type === 'writeDialog')).toEqual([]);
         await world.advance(CONNECTION_TIMINGS.syncAfterMs);
         expect(await alice.dialog('Sync alone: everything was acknowledged')).toEqual([sync(3, 1)]);
       });

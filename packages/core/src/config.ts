@@ -60,11 +60,15 @@ export const CONNECTION_TIMINGS = Object.freeze({
 
 /**
  * Timings for mailbox transports, mapped from the seed's 30 s ticks: first Sync
- * after 10 silent ticks (~5 min), repeated each tick, dead after 16 (~8 min).
+ * after 10 silent ticks (~5 min), dead after 16 (~8 min). A Sync is repeated
+ * every 60 s, not on every tick as the seed did: a Null needs one hub tick
+ * and one client poll to come back, so a 30 s repeat always fired before the
+ * answer to the previous Sync could be read, doubling every exchange
+ * (docs/protocol.md §7.2).
  */
 export const MAILBOX_TIMINGS = Object.freeze({
   syncAfterMs: 300_000,
-  syncEveryMs: 30_000,
+  syncEveryMs: 60_000,
   deadAfterMs: 480_000,
   retryAfterMs: 30_000,
 });

@@ -10,7 +10,11 @@
  *   touches the hub→client counter except by queueing its own answer with the
  *   hub's next sequence number (B1);
  * - counters count messages, not id gaps (B5).
- * Answers go out in one `writeDialog`; with nothing to answer, a bare ack.
+ * Answers go out in one `writeDialog`; with nothing to answer, a bare ack —
+ * unless every sequenced message of the batch was a Null answering a Sync
+ * (`replyTo` > 0), handled in order: its acknowledgement rides on the hub's
+ * next message (a bare ack would cost a mailbox a file each way per Sync).
+ * A keep-alive Null (`replyTo` 0) is a question and gets its bare ack.
  * Anything the client heard from counts as liveness.
  */
 import type { TransportInput } from '../inputs.js';
@@ -48,26 +52,35 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
   const answers: OutboundMessage[] = [];
   let duplicates = 0;
   let gaps = 0;
-  let sequenced = 0;
+  /** Sequenced messages looked at. */
+  let taken = 0;
+  /** Reasons to acknowledge now: a sequenced message other than an in-order answer to a Sync, a dropped rest of the batch. */
+  let wantAck = messages.length < input.messages.length ? 1 : 0;
   let closed = false;
   for (const m of messages) {
     const problem = messageProblem(m, limits);
     if (problem !== null) {
       // The rest of the batch is dropped with it; the client resends from the hub's ack.
       tx.log('warn', 'malformedMessage', clientId, { problem, seq: typeof m?.seq === 'number' ? m.seq : -1 });
+      // Tell the client where the hub stands if anything of the batch was taken.
+      if (taken > 0) wantAck++;
       break;
     }
     dialog = tx.applyAck(dialog, m.ack, clientId);
     if (m.seq === 0) continue;
-    sequenced++;
+    taken++;
     if (m.seq <= dialog.inSeq) {
+      wantAck++;
       duplicates++;
       continue;
     }
     if (m.seq > dialog.inSeq + 1) {
+      wantAck++;
       gaps++;
       continue;
     }
+    // A Null that answers a Sync is acknowledged by the hub's next message; a keep-alive (replyTo 0) now.
+    if (m.body.type !== 'null' || m.body.replyTo === 0) wantAck++;
     const result = handle(tx, clientId, dialog, m, answers);
     dialog = result.dialog;
     if (result.stop) break;
@@ -86,7 +99,7 @@ export function messagesReceived(tx: Tx, input: MessagesInput): void {
   }
   tx.putSession(session);
   if (answers.length > 0) tx.write(session, answers);
-  else if (sequenced > 0) tx.writeAck(session);
+  else if (wantAck > 0) tx.writeAck(session);
 }
 
 interface Handled {

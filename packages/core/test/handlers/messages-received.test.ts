@@ -35,7 +35,8 @@ import {
 
 const CHAT = { appMessageTypes: ['chat'] } satisfies HubConfig;
 const online = (config: HubConfig = CHAT): HubState => hubWith({ clients: [{ id: 10, profileId: 1, link: 1 }], config });
-const nul = (seq: number, ack = 0): DialogMessage => msg(seq, ack, { type: 'null', replyTo: 0 });
+/** A Null answering a Sync (replyTo > 0): it gets no bare ack of its own. */
+const nul = (seq: number, ack = 0): DialogMessage => msg(seq, ack, { type: 'null', replyTo: 1 });
 const bareAck = (ack: number): DialogMessage => msg(0, ack, { type: 'ack' });
 const NEW_CONTACT = { name: 'Bob', phone: '1', email: 'bob@example.org' };
 
@@ -49,8 +50,8 @@ function pushApp(s: HubState, n: number): HubState {
 describe('sequencing', () => {
   test('an in-order message is handled once, counted, and acknowledged with a bare ack', () => {
     const s = online();
-    const r = send(s, 1, [nul(1)], T0 + 100);
-    expect(r).toEqual(result([commit, writeCmd(cmd(s, 0), 1, 10, [bareAck(1)])]));
+    const r = send(s, 1, [msg(1, 0, { type: 'log', at: 7, isError: false, text: 'hi' })], T0 + 100);
+    expect(r).toEqual(result([commit, logCmd('info', 'clientLog', 10, { text: 'hi', clientTime: 7, seq: 1 }), writeCmd(cmd(s, 0), 1, 10, [bareAck(1)])]));
     expect(sessionOn(r.state, 1)).toMatchObject({
       lastHeard: T0 + 100,
       syncAt: T0 + 10_100,
@@ -94,7 +95,8 @@ describe('sequencing', () => {
     let s = online();
     s = pushApp(s, 2);
     const r = send(s, 1, [nul(1, 1)]);
-    expect(r).toEqual(result([commit, writeCmd(cmd(s, 0), 1, 10, [bareAck(1)])]));
+    // A Null alone gets no bare ack: the hub's next message (here seq 2, resent later) carries it.
+    expect(r).toEqual(result([commit]));
     expect(dialogOf(r.state, 10)).toMatchObject({ outAcked: 1, outSeq: 2, outbox: [{ seq: 2 }] });
     expectInvariants(r.state);
   });
@@ -112,7 +114,7 @@ describe('sequencing', () => {
     let s = online();
     s = pushApp(s, 1);
     const r = send(s, 1, [nul(1, 5)]);
-    expect(r).toEqual(result([commit, logCmd('warn', 'ackBeyondSent', 10, { ack: 5, lastSent: 1 }), writeCmd(cmd(s, 0), 1, 10, [bareAck(1)])]));
+    expect(r).toEqual(result([commit, logCmd('warn', 'ackBeyondSent', 10, { ack: 5, lastSent: 1 })]));
     expect(dialogOf(r.state, 10)).toMatchObject({ outAcked: 1, outbox: [] });
     expectInvariants(r.state);
   });
@@ -125,11 +127,28 @@ describe('sequencing', () => {
 });
 
 describe('message bodies', () => {
-  test('null: handled, bare ack', () => {
+  test('null: handled and counted, with no bare ack of its own (the hub\'s next message acknowledges it)', () => {
     const s = online();
-    const r = send(s, 1, [msg(1, 0, { type: 'null', replyTo: 4 })]);
-    expect(r).toEqual(result([commit, writeCmd(cmd(s, 0), 1, 10, [bareAck(1)])]));
+    const r = send(s, 1, [msg(1, 0, { type: 'null', replyTo: 4 })], T0 + 100);
+    expect(r).toEqual(result([commit]));
+    expect(dialogOf(r.state, 10)).toMatchObject({ inSeq: 1, messagesIn: 1 });
+    expect(sessionOn(r.state, 1)).toMatchObject({ lastHeard: T0 + 100, deadAt: T0 + 30_100 });
+    // The next hub message carries the acknowledgement.
+    const next = stepF(r.state, { type: 'appMessageSent', actionId: 'p', to: { clientId: cid(10) }, appType: 'chat', payload: new Uint8Array([1]), replyTo: 0 });
+    expect(next.commands).toContainEqual(expect.objectContaining({ type: 'writeDialog', messages: [expect.objectContaining({ seq: 1, ack: 1 })] }));
     expectInvariants(r.state);
+  });
+
+  test('a keep-alive Null (replyTo 0) is a question: it gets a bare ack', () => {
+    const s = online();
+    const r = send(s, 1, [msg(1, 0, { type: 'null', replyTo: 0 })]);
+    expect(r).toEqual(result([commit, writeCmd(cmd(s, 0), 1, 10, [bareAck(1)])]));
+  });
+
+  test('null with another message in the batch: the batch is acknowledged as usual', () => {
+    const s = online();
+    const r = send(s, 1, [nul(1), msg(2, 0, { type: 'log', at: 7, isError: false, text: 'hi' })]);
+    expect(r).toEqual(result([commit, logCmd('info', 'clientLog', 10, { text: 'hi', clientTime: 7, seq: 2 }), writeCmd(cmd(s, 0), 1, 10, [bareAck(2)])]));
   });
 
   test('log: an info or warn log command with the client clock', () => {
