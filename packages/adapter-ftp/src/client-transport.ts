@@ -29,14 +29,14 @@
  */
 import type { CloseReason, CodecLimits } from '@dialoghub/core';
 import { ClientLinkEvents, systemClock, type Clock, type LinkEnding } from '@dialoghub/runtime';
-import { FileTooLargeError, FtpConnection, replyCode } from './ftp-connection.js';
+import { FileTooLargeError, FtpConnection, isFtpReply, replyCode } from './ftp-connection.js';
 import { DHMB_FORMAT, NO_EPOCH, type MailboxFormat } from './format.js';
 import { fitFrames, isClientFrame, isHubFrame, type ClientFrame, type HubFrame } from './frames.js';
 import { joinRemote, randomHex64 } from './ftp-transport.js';
 import { MailboxPaths, sessionId, type SessionId } from './names.js';
 import { DEFAULTS, resolveLimits, resolveServer, type FtpClientOptions, type TickReport } from './options.js';
 import { checkRemoteDir } from './names.js';
-import { StreamWriter } from './stream-writer.js';
+import { ACK_URGENT_FILE_BYTES, StreamWriter } from './stream-writer.js';
 import { ReportBuilder } from './report.js';
 
 /**
@@ -97,6 +97,8 @@ export class FtpClientLink implements ClientLink {
   /** @internal The epoch of the hub file being read. */ epoch = NO_EPOCH;
   /** @internal Highest hub-file generation read in this epoch. */ seenGeneration = 0;
   /** @internal The hub file was seen at least once. */ hubFileSeen = false;
+  /** @internal Size of the hub file last downloaded (null before any, or after a refused one). */ lastSize: number | null = null;
+  /** @internal When the hub file was last downloaded. */ lastReadAt = -Infinity;
   /** @internal Generations of our own file replaced by a newer one, to remove. */ readonly superseded = new Set<number>();
   /** @internal Generations whose upload failed (the file or its temporary may exist), to remove. */ readonly failedAttempts = new Set<number>();
   /** @internal Nothing is left to upload or remove: the transport forgets the link. */ done = false;
@@ -199,6 +201,7 @@ export class FtpClientTransport implements ClientTransport {
   private readonly clock: Clock;
   private readonly random: () => string;
   private readonly pollIntervalMs: number | null;
+  private readonly fullReadEveryMs: number;
   private readonly onPoll: (report: TickReport) => void;
   private readonly linkSet = new Set<FtpClientLink>();
   private polling: Promise<unknown> = Promise.resolve();
@@ -217,6 +220,8 @@ export class FtpClientTransport implements ClientTransport {
     this.random = options.randomHex64 ?? randomHex64;
     this.pollIntervalMs = options.pollIntervalMs ?? null;
     if (this.pollIntervalMs !== null && !(Number.isFinite(this.pollIntervalMs) && this.pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be a positive number');
+    this.fullReadEveryMs = options.fullReadEveryMs ?? DEFAULTS.fullReadEveryMs;
+    if (!(this.fullReadEveryMs >= 0)) throw new RangeError(`fullReadEveryMs must be a number ≥ 0 or Infinity, got ${String(this.fullReadEveryMs)}`);
     this.onPoll = options.onPoll ?? (() => {});
     this.conn = new FtpConnection(resolveServer(options.server), (home) => {
       this.paths = new MailboxPaths(joinRemote(home, this.remoteDir));
@@ -302,7 +307,9 @@ export class FtpClientTransport implements ClientTransport {
       await this.conn.run(async () => undefined);
       const paths = this.paths;
       if (paths === null) throw new Error('not connected');
-      bytes = await this.conn.download(paths.hubFile(link.session), this.maxFileBytes);
+      const path = paths.hubFile(link.session);
+      if (await this.unchanged(link, path, report)) return;
+      bytes = await this.conn.download(path, this.maxFileBytes);
     } catch (error) {
       if (isNoSuchFile(replyCode(error))) {
         // No hub file: not answered yet — or, once one was read, removed by the hub.
@@ -317,6 +324,8 @@ export class FtpClientTransport implements ClientTransport {
       report.fail(`download ${link.session}`, error);
       return;
     }
+    link.lastSize = null;
+    link.lastReadAt = this.clock.now();
     report.downloaded++;
     const decoded = this.format.decode(bytes, this.limits, this.maxFileBytes);
     if (!decoded.ok || decoded.value.direction !== 'hubToClient' || decoded.value.session !== link.session) {
@@ -325,6 +334,7 @@ export class FtpClientTransport implements ClientTransport {
     }
     const file = decoded.value;
     link.hubFileSeen = true;
+    link.lastSize = bytes.length;
     if (file.epoch !== link.epoch) {
       // A hub we have not read from before (the first, or a restarted one): its stream starts here.
       link.epoch = file.epoch;
@@ -347,12 +357,36 @@ export class FtpClientTransport implements ClientTransport {
       report.delivered++;
       link.deliver(frame);
       if (frame.kind === 'close') {
-        link.out.consumedUpTo(link.consumed, link.epoch);
+        // Urgent: the hub collects the session once it sees that the close frame was read.
+        link.out.consumedUpTo(link.consumed, link.epoch, true);
         link.finish(frame.reason, 'closedByHub');
         return;
       }
     }
-    link.out.consumedUpTo(link.consumed, link.epoch);
+    link.out.consumedUpTo(link.consumed, link.epoch, bytes.length >= ACK_URGENT_FILE_BYTES);
+  }
+
+  /**
+   * The cheap change check (docs/adapters/ftp.md §5): when the format pads the
+   * hub's files to fresh sizes, a `SIZE` equal to that of the file last read
+   * means nothing new — unless `fullReadEveryMs` has passed since the last
+   * download, which is then made anyway (the hub's size history does not
+   * survive its restart). Rejects like a download when the file is missing;
+   * any other FTP reply (a server without `SIZE`) means "download".
+   */
+  private async unchanged(link: FtpClientLink, path: string, report: ReportBuilder): Promise<boolean> {
+    if (this.format.padding !== true || link.lastSize === null) return false;
+    if (this.clock.now() - link.lastReadAt >= this.fullReadEveryMs) return false;
+    let size: number;
+    try {
+      size = await this.conn.size(path);
+    } catch (error) {
+      if (isNoSuchFile(replyCode(error)) || !isFtpReply(error)) throw error;
+      return false;
+    }
+    if (size !== link.lastSize) return false;
+    report.unchanged++;
+    return true;
   }
 
   private async write(link: FtpClientLink, report: ReportBuilder): Promise<void> {

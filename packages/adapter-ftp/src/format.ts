@@ -39,6 +39,14 @@ export interface MailboxFile {
   /** The writer has ended the session and will write no more frames (the mailbox's FIN). */
   readonly ended: boolean;
   readonly frames: readonly Frame[];
+  /**
+   * Zero bytes between the last frame and the checksum (default 0). They mean
+   * nothing; the hub uses them so that a new hub file never has the size of
+   * one its reader may hold, which lets the reader find out whether the file
+   * changed with a `SIZE` instead of a download (docs/adapters/ftp.md §5).
+   * Only a format with `padding` can write them.
+   */
+  readonly padding?: number;
 }
 
 /** Why bytes are not a valid mailbox file. */
@@ -51,6 +59,12 @@ export interface FormatError {
 export interface MailboxFormat {
   /** Short name for logs and docs. */
   readonly name: string;
+  /**
+   * True when `encode` honours `MailboxFile.padding`, so that the hub can give
+   * every new file a fresh size. Readers of a format without it download the
+   * hub file at every poll.
+   */
+  readonly padding?: boolean;
   /**
    * The file's bytes. @throws for a value with no encoding (a frame the
    * core's codec refuses, a bad session id, a count out of range).
@@ -71,6 +85,7 @@ export const NO_EPOCH = '0000000000000000';
 
 const DIRECTION_CODE: Readonly<Record<Direction, number>> = { clientToHub: 1, hubToClient: 2 };
 const FLAG_ENDED = 0x01;
+const FLAG_PADDED = 0x02;
 
 function safeCount(name: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a safe non-negative integer, got ${n}`);
@@ -93,7 +108,7 @@ function fail(code: FormatError['code'], message: string): { readonly ok: false;
  * | 0 | 4 | magic `DHMB` |
  * | 4 | 1 | version (1) |
  * | 5 | 1 | direction: 1 client→hub, 2 hub→client |
- * | 6 | 1 | flags: bit 0 `ended`; other bits 0 |
+ * | 6 | 1 | flags: bit 0 `ended`, bit 1 `padded`; other bits 0 |
  * | 7 | 1 | reserved, 0 |
  * | 8 | 8 | session id, big-endian (reads as the hex in the name) |
  * | 16 | 8 | epoch, big-endian |
@@ -102,10 +117,12 @@ function fail(code: FormatError['code'], message: string): { readonly ok: false;
  * | 40 | 8 | peerAck, u64 |
  * | 48 | 4 | frame count, u32 |
  * | 52 | … | per frame: length u32, then `encodeFrame` bytes |
+ * | … | … | when `padded`: zero bytes up to the checksum (`padding`) |
  * | end−4 | 4 | CRC-32 (IEEE, as zlib) of every byte before it |
  */
 export const DHMB_FORMAT: MailboxFormat = Object.freeze({
   name: 'dhmb/1',
+  padding: true,
 
   encode(file: MailboxFile): Uint8Array {
     if (!isSessionId(file.session)) throw new TypeError(`not a session id: ${JSON.stringify(file.session)}`);
@@ -114,14 +131,16 @@ export const DHMB_FORMAT: MailboxFormat = Object.freeze({
     safeCount('peerAck', file.peerAck);
     if (file.generation < 1) throw new RangeError('generation must be at least 1');
     if (file.frames.length > 0xffff_ffff) throw new RangeError('too many frames for one file');
+    const padding = file.padding ?? 0;
+    safeCount('padding', padding);
     const payloads = file.frames.map((f) => encodeFrame(f));
-    const size = HEADER_BYTES + payloads.reduce((n, p) => n + 4 + p.length, 0) + 4;
+    const size = HEADER_BYTES + payloads.reduce((n, p) => n + 4 + p.length, 0) + padding + 4;
     const bytes = new Uint8Array(size);
     const view = new DataView(bytes.buffer);
     bytes.set(MAGIC, 0);
     view.setUint8(4, FORMAT_VERSION);
     view.setUint8(5, DIRECTION_CODE[file.direction]);
-    view.setUint8(6, file.ended ? FLAG_ENDED : 0);
+    view.setUint8(6, (file.ended ? FLAG_ENDED : 0) | (padding > 0 ? FLAG_PADDED : 0));
     view.setUint8(7, 0);
     view.setBigUint64(8, hex64('session', file.session), false);
     view.setBigUint64(16, hex64('epoch', file.epoch), false);
@@ -135,6 +154,7 @@ export const DHMB_FORMAT: MailboxFormat = Object.freeze({
       bytes.set(p, at + 4);
       at += 4 + p.length;
     }
+    at += padding; // already zero
     view.setUint32(at, crc32(bytes.subarray(0, at)), true);
     return bytes;
   },
@@ -152,7 +172,7 @@ export const DHMB_FORMAT: MailboxFormat = Object.freeze({
     const direction: Direction | undefined = dirCode === 1 ? 'clientToHub' : dirCode === 2 ? 'hubToClient' : undefined;
     if (direction === undefined) return fail('badValue', `direction code ${dirCode}`);
     const flags = view.getUint8(6);
-    if ((flags & ~FLAG_ENDED) !== 0 || view.getUint8(7) !== 0) return fail('badValue', 'unknown flags or a non-zero reserved byte');
+    if ((flags & ~(FLAG_ENDED | FLAG_PADDED)) !== 0 || view.getUint8(7) !== 0) return fail('badValue', 'unknown flags or a non-zero reserved byte');
     const session = view.getBigUint64(8, false).toString(16).padStart(16, '0');
     if (!isSessionId(session)) return fail('badValue', 'session id of zero');
     const epoch = view.getBigUint64(16, false).toString(16).padStart(16, '0');
@@ -177,7 +197,12 @@ export const DHMB_FORMAT: MailboxFormat = Object.freeze({
       frames.push(decoded.value);
       at += 4 + length;
     }
-    if (at !== end) return fail('badValue', `${end - at} bytes after the last frame`);
-    return { ok: true, value: { direction, session, epoch, generation, base, peerAck, ended: (flags & FLAG_ENDED) !== 0, frames } };
+    const padding = end - at;
+    if (padding > 0) {
+      if ((flags & FLAG_PADDED) === 0) return fail('badValue', `${padding} bytes after the last frame`);
+      for (let i = at; i < end; i++) if (bytes[i] !== 0) return fail('badValue', `a non-zero byte in the padding at offset ${i}`);
+    }
+    const value: MailboxFile = { direction, session, epoch, generation, base, peerAck, ended: (flags & FLAG_ENDED) !== 0, frames };
+    return { ok: true, value: padding > 0 ? { ...value, padding } : value };
   },
 });

@@ -18,7 +18,7 @@
  *   was sent, then `RNFR`/`RNTO` onto the final name (which replaces it).
  *   A reader therefore never sees a partial file under a final name.
  */
-import { Client, FTPError } from 'basic-ftp';
+import { Client, FTPError, FileInfo } from 'basic-ftp';
 import { Readable, Writable } from 'node:stream';
 import type { ResolvedServer } from './options.js';
 
@@ -124,6 +124,36 @@ export class FtpConnection {
   }
 
   /**
+   * The names in `dir` (`NLST`: a name per line, about a third of a `LIST`
+   * line, which matters when the hub lists every client's file at every
+   * tick). Directories may be among them. When the server refuses `NLST`
+   * (some answer an empty directory with 450 or 550), the names come from a
+   * `LIST` instead.
+   */
+  names(dir: string): Promise<string[]> {
+    return this.run(async (c) => {
+      const { availableListCommands, parseList } = c;
+      c.availableListCommands = ['NLST'];
+      // Some servers answer with the path given in front of each name: only the last segment is the name.
+      c.parseList = (text: string) =>
+        text
+          .split(/\r?\n/)
+          .map((line) => line.slice(line.lastIndexOf('/') + 1).trim())
+          .filter((name) => name !== '' && name !== '.' && name !== '..')
+          .map((name) => new FileInfo(name));
+      try {
+        return (await c.list(dir)).map((f) => f.name);
+      } catch (error) {
+        if (!isFtpReply(error)) throw error;
+      } finally {
+        c.availableListCommands = availableListCommands;
+        c.parseList = parseList;
+      }
+      return (await c.list(dir)).filter((f) => f.isFile).map((f) => f.name);
+    });
+  }
+
+  /**
    * Downloads `path` whole. Rejects with a `FileTooLargeError` when it holds
    * more than `maxBytes` (what arrives beyond is discarded, never buffered).
    */
@@ -156,6 +186,11 @@ export class FtpConnection {
       if (size !== bytes.length) throw new Error(`upload check failed for ${temporary}: the server holds ${size} bytes, ${bytes.length} were sent`);
       await c.rename(temporary, final);
     });
+  }
+
+  /** The size of `path` on the server (`SIZE`); rejects with the FTP reply when it has none (550: no such file). */
+  size(path: string): Promise<number> {
+    return this.run((c) => c.size(path));
   }
 
   /** Removes `path`; a file that is already gone (550) counts as removed. */

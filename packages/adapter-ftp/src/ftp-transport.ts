@@ -4,17 +4,19 @@
  * ticks but bookkeeping: `execute` appends frames to a session's stream in
  * memory; a tick (`tick()`, or every `pollIntervalMs`) does the I/O:
  *
- * 1. **List** `c2h/` once (and `h2c/` on the first tick, to find the sessions
- *    of a previous run). Names are parsed with strict patterns; anything else
- *    is ignored and logged once.
+ * 1. **List** the names in `c2h/` once (`NLST`; and `h2c/` with sizes on the
+ *    first tick, to find the sessions of a previous run). Names are parsed
+ *    with strict patterns; anything else is ignored and logged once.
  * 2. **Download** only the client files whose generation (in the name) is
- *    newer than the one already read (one listed over `maxFileBytes` is
- *    refused without a transfer); check each (checksum, direction, session,
- *    generation); hand the frames not read yet to the hub, in order, one fact
- *    per frame. A file refused is never downloaded again.
+ *    newer than the one already read (one over `maxFileBytes` is refused:
+ *    what arrives beyond the limit is discarded); check each (checksum,
+ *    direction, session, generation); hand the frames not read yet to the
+ *    hub, in order, one fact per frame. A file refused is never downloaded
+ *    again.
  * 3. Let the hub step what arrived (one turn of the event loop), then
  *    **upload** every stream that changed — each as a new generation, under a
- *    temporary name, size-checked, renamed into place — all over the one
+ *    temporary name, size-checked, renamed into place, padded to a size its
+ *    client cannot be holding (the client's cheap change check) — all over the one
  *    control connection. A command's promise resolves when an upload carrying
  *    its frames succeeded, and rejects when the first upload carrying them
  *    failed (the frames stay in the stream and go out with a later upload).
@@ -49,8 +51,15 @@ import { NO_EPOCH, type MailboxFile } from './format.js';
 import { eventOf, fitFrames, hubFrameOf, isClientFrame, type SizedFrame } from './frames.js';
 import { MailboxPaths, parseClientFileName, parseHubFileName, type SessionId } from './names.js';
 import { resolveTransportOptions, type FtpTransportOptions, type ResolvedTransportOptions, type TickReport } from './options.js';
-import { StreamWriter } from './stream-writer.js';
+import { ACK_URGENT_FILE_BYTES, StreamWriter } from './stream-writer.js';
 import { ReportBuilder } from './report.js';
+
+/**
+ * Most hub-file sizes remembered per session for the readers' change check;
+ * beyond, the oldest are forgotten (a client that still holds one of those
+ * finds the change at its next full read, `fullReadEveryMs`).
+ */
+const MAX_SIZES_KEPT = 64;
 
 /** Most distinct ignored names logged (each once); beyond, they are counted silently. */
 const MAX_IGNORED_LOGGED = 1024;
@@ -93,6 +102,13 @@ class HubSession {
   lastChangeAt: number;
   /** The hub file exists on the server (written by us, or by a previous run). */
   hubFileExists = false;
+  /**
+   * Sizes of the hub files the client may hold as its last read: every upload
+   * tried since the newest one the client's `peerAck` proves it has read past
+   * (an entry goes once the client consumed a frame the file did not have).
+   * A new hub file gets a size outside this set (`distinctSizes`).
+   */
+  sizes: { readonly last: number; readonly size: number }[] = [];
   readonly out: StreamWriter;
   pending: Pending[] = [];
 
@@ -112,8 +128,6 @@ class HubSession {
 interface Listed {
   readonly generations: number[];
   readonly temporaries: number[];
-  /** The size the listing gave each generation. */
-  readonly sizes: Map<number, number>;
 }
 
 
@@ -138,8 +152,8 @@ export class FtpTransport implements HubTransport {
   private readonly links = new Map<number, HubSession>();
   /** Sessions collected whose client files may still be listed: generation seen when collected. */
   private readonly tombstones = new Map<SessionId, number>();
-  /** Sessions that had a hub file before the first tick (a previous run's). */
-  private stale: Set<SessionId> | null = null;
+  /** Sessions whose hub file a previous run left, with its listed size (known after the first tick). */
+  private stale: Map<SessionId, number> | null = null;
   /** Files nobody serves, by path: first seen. */
   private readonly strays = new Map<string, number>();
   /** Client files of sessions whose generation could not be read: don't download again. */
@@ -298,9 +312,9 @@ export class FtpTransport implements HubTransport {
     const paths = this.paths;
     if (paths !== null) {
       if (this.stale === null) await this.findStale(paths, report);
-      let listing: ListedFile[] | null = null;
+      let listing: string[] | null = null;
       try {
-        listing = await this.conn.list(paths.dir('clientToHub'));
+        listing = await this.conn.names(paths.dir('clientToHub'));
         report.listed += listing.length;
       } catch (error) {
         report.fail('list c2h', error);
@@ -337,29 +351,28 @@ export class FtpTransport implements HubTransport {
       return;
     }
     report.listed += listing.length;
-    const stale = new Set<SessionId>();
+    const stale = new Map<SessionId, number>();
     for (const f of listing) {
       const name = parseHubFileName(f.name);
       if (name === null) this.ignore(`h2c/${f.name}`);
       else if (name.temporary) this.strays.set(`${paths.dir('hubToClient')}/${f.name}`, this.options.clock.now());
-      else stale.add(name.session);
+      else stale.set(name.session, f.size);
     }
     this.stale = stale;
   }
 
   /** Parses a `c2h/` listing: per session, the generations and temporaries present. */
-  private group(listing: readonly ListedFile[]): Map<SessionId, Listed> {
+  private group(listing: readonly string[]): Map<SessionId, Listed> {
     const by = new Map<SessionId, Listed>();
-    for (const f of listing) {
-      const name = parseClientFileName(f.name);
+    for (const file of listing) {
+      const name = parseClientFileName(file);
       if (name === null) {
-        this.ignore(`c2h/${f.name}`);
+        this.ignore(`c2h/${file}`);
         continue;
       }
       let entry = by.get(name.session);
-      if (entry === undefined) by.set(name.session, (entry = { generations: [], temporaries: [], sizes: new Map() }));
+      if (entry === undefined) by.set(name.session, (entry = { generations: [], temporaries: [] }));
       (name.temporary ? entry.temporaries : entry.generations).push(name.generation);
-      if (!name.temporary) entry.sizes.set(name.generation, f.size);
     }
     return by;
   }
@@ -370,7 +383,7 @@ export class FtpTransport implements HubTransport {
     if (!this.staleSwept && this.stale !== null) {
       // A previous run's hub file without a client file serves nobody: removed at once.
       this.staleSwept = true;
-      for (const id of this.stale) if (!listed.has(id)) this.strays.set(paths.hubFile(id), -Infinity);
+      for (const id of this.stale.keys()) if (!listed.has(id)) this.strays.set(paths.hubFile(id), -Infinity);
     }
     for (const id of [...this.tombstones.keys()]) if (!listed.has(id)) this.tombstones.delete(id);
     for (const id of [...listed.keys()].sort()) {
@@ -398,18 +411,12 @@ export class FtpTransport implements HubTransport {
           s.seenGeneration = generation;
         }
       };
-      const listedSize = entry.sizes.get(generation) ?? 0;
-      if (listedSize > this.options.maxFileBytes) {
-        // Refused from the listing: a file over the limit is not transferred at all.
-        refuse(`tooLarge: ${listedSize} bytes listed, over maxFileBytes (${this.options.maxFileBytes})`);
-        continue;
-      }
       let bytes: Uint8Array;
       try {
         bytes = await this.conn.download(paths.clientFile(id, generation), this.options.maxFileBytes);
       } catch (error) {
         if (error instanceof FileTooLargeError) {
-          // Over the limit after all (it grew after the listing, or the listing gave no size).
+          // Over the limit: what arrived beyond it was discarded, and that generation is not downloaded again.
           refuse(`tooLarge: ${error.message}`);
           continue;
         }
@@ -429,7 +436,7 @@ export class FtpTransport implements HubTransport {
         continue;
       }
       this.tombstones.delete(id);
-      this.received(s ?? this.admit(id, decoded.value, tomb !== undefined, now), decoded.value, report, now);
+      this.received(s ?? this.admit(id, decoded.value, tomb !== undefined, now), decoded.value, bytes.length, report, now);
     }
   }
 
@@ -439,6 +446,9 @@ export class FtpTransport implements HubTransport {
     this.sessions.set(id, s);
     // A previous run's hub file is this session's to remove too, whatever happens to the session (an ended one included).
     s.hubFileExists = this.stale?.has(id) === true;
+    // The previous run's file is what the client last read, as far as anyone knows: the close must differ from it.
+    const staleSize = this.stale?.get(id);
+    if (staleSize !== undefined) s.sizes.push({ last: Infinity, size: staleSize });
     if (file.ended) {
       s.phase = 'gone';
     } else if (s.hubFileExists) {
@@ -458,12 +468,14 @@ export class FtpTransport implements HubTransport {
   }
 
   /** A client file of session `s` that was not read before. */
-  private received(s: HubSession, file: MailboxFile, report: ReportBuilder, now: number): void {
+  private received(s: HubSession, file: MailboxFile, size: number, report: ReportBuilder, now: number): void {
     s.seenGeneration = file.generation;
     s.lastChangeAt = now;
     if (file.epoch === this.epoch && file.peerAck > s.peerAck) {
       s.peerAck = Math.min(file.peerAck, s.out.last);
       s.out.trim(s.peerAck);
+      // The client read a file holding frame peerAck: it holds none older than that file any more.
+      s.sizes = s.sizes.filter((e) => e.last >= s.peerAck);
     }
     if (s.phase === 'open') {
       if (file.base > s.consumed) {
@@ -480,7 +492,7 @@ export class FtpTransport implements HubTransport {
           report.delivered++;
           this.emit(eventOf(s.link!, frame));
         }
-        s.out.consumedUpTo(s.consumed, this.epoch);
+        s.out.consumedUpTo(s.consumed, this.epoch, size >= ACK_URGENT_FILE_BYTES);
         if (s.phase === 'open' && file.ended) {
           s.phase = 'gone';
           this.log('debug', 'peerEnded', s.link, { session: s.session });
@@ -516,7 +528,7 @@ export class FtpTransport implements HubTransport {
       const written = s.pending.filter((p) => p.upTo <= snapshot.last);
       try {
         if (paths === null) throw new Error('not connected');
-        const bytes = this.options.format.encode(snapshot.file);
+        const bytes = this.encodeDistinct(s, snapshot.file, snapshot.last);
         await this.conn.uploadAtomic(paths.hubFile(s.session, true), paths.hubFile(s.session), bytes);
       } catch (error) {
         report.fail(`upload ${s.session}`, error);
@@ -531,6 +543,26 @@ export class FtpTransport implements HubTransport {
       s.pending = s.pending.filter((p) => !written.includes(p));
       for (const p of written) p.resolve();
     }
+  }
+
+  /**
+   * The hub file's bytes, padded (when the format can) to a size the client
+   * cannot be holding, so that a `SIZE` tells it the file changed (§5). The
+   * size is remembered before the upload: if the upload fails after its
+   * rename, the client may read it all the same.
+   */
+  private encodeDistinct(s: HubSession, file: MailboxFile, last: number): Uint8Array {
+    const format = this.options.format;
+    let bytes = format.encode(file);
+    if (format.padding === true) {
+      const taken = new Set(s.sizes.map((e) => e.size));
+      let padding = 0;
+      while (taken.has(bytes.length + padding)) padding++;
+      if (padding > 0) bytes = format.encode({ ...file, padding });
+      s.sizes.push({ last, size: bytes.length });
+      if (s.sizes.length > MAX_SIZES_KEPT) s.sizes.shift();
+    }
+    return bytes;
   }
 
   /** Removes the files of sessions that are over, and of strays past `abandonAfterMs`. */

@@ -70,6 +70,8 @@ export interface TickReport {
   readonly listed: number;
   /** Files downloaded and parsed. */
   readonly downloaded: number;
+  /** Client side: hub files found unchanged by their size, without a download (§5). Hub side: 0. */
+  readonly unchanged: number;
   /** Files uploaded (each verified and renamed into place). */
   readonly uploaded: number;
   /** Files removed (superseded generations, ended sessions). */
@@ -122,6 +124,13 @@ export interface FtpClientOptions {
   readonly pollIntervalMs?: number;
   /** Called with every poll's report. */
   readonly onPoll?: (report: TickReport) => void;
+  /**
+   * With a format that pads (the default one), a poll asks the hub file's
+   * `SIZE` and downloads it only when the size differs from the last one read;
+   * but at least this long after the last download it downloads anyway.
+   * Default 10 min; 0 downloads at every poll.
+   */
+  readonly fullReadEveryMs?: number;
   /** Largest mailbox file accepted and written. Default 16 MiB. */
   readonly maxFileBytes?: number;
   /** Frame limits (must match the hub's). Default `DEFAULT_CODEC_LIMITS`. */
@@ -145,6 +154,7 @@ export const DEFAULTS = Object.freeze({
   lingerMs: 600_000,
   idleTimeoutMs: 960_000,
   abandonAfterMs: 86_400_000,
+  fullReadEveryMs: 600_000,
 });
 
 /** Server options with every default filled in. */

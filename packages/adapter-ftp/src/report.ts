@@ -9,6 +9,7 @@ import type { TickReport } from './options.js';
 export class ReportBuilder {
   listed = 0;
   downloaded = 0;
+  unchanged = 0;
   uploaded = 0;
   deleted = 0;
   failed = 0;
@@ -23,7 +24,7 @@ export class ReportBuilder {
   }
 
   build(links: number): TickReport {
-    const { tick, listed, downloaded, uploaded, deleted, failed, delivered, errors } = this;
-    return Object.freeze({ tick, listed, downloaded, uploaded, deleted, failed, delivered, links, errors: Object.freeze([...errors]) });
+    const { tick, listed, downloaded, unchanged, uploaded, deleted, failed, delivered, errors } = this;
+    return Object.freeze({ tick, listed, downloaded, unchanged, uploaded, deleted, failed, delivered, links, errors: Object.freeze([...errors]) });
   }
 }

@@ -411,8 +411,8 @@ describe('legacy-hub/1 through FtpTransport on ftp-srv', () => {
       expect(await hub.tick()).toMatchObject({ uploaded: 1, failed: 0 });
       await Promise.all([replied, synced]);
       const h2c = split(get(server, `h2c/${S1}.dhm`));
-      // Generation 2: the first tick already wrote one (no frames yet, peerAck 1).
-      expect(h2c.header).toEqual({ direction: 2, flags: 0, session: S1, epoch: hub.epoch, generation: 2, base: 0, peerAck: 1 });
+      // Generation 1: the first tick wrote nothing (acknowledging the request alone waits for a frame to carry it).
+      expect(h2c.header).toEqual({ direction: 2, flags: 0, session: S1, epoch: hub.epoch, generation: 1, base: 0, peerAck: 1 });
       const [response] = unwrap(decodeCnxResponseFile(h2c.parts[0]!.bytes));
       expect(response).toMatchObject({ id: 1, reqId: 5, code: 'ok' });
       expect(unwrap(decodeCnxPayload(response!))).toMatchObject({ type: 'ok', clientId: 0x1a2b });
@@ -426,7 +426,7 @@ describe('legacy-hub/1 through FtpTransport on ftp-srv', () => {
       ];
       const dialog = encodeHubDialogFile({ clientId: 0x1a2b, messages });
       put(server, `c2h/${S1}.2.dhm`, handFile([dialog], { direction: 1, session: S1, epoch: hub.epoch, generation: 2, base: 1, peerAck: 2, kinds: [3], frames: [{ legacy: [0, 2, [1, 1]] }] }));
-      expect(await hub.tick()).toMatchObject({ downloaded: 1, delivered: 1, uploaded: 1, failed: 0 });
+      expect(await hub.tick()).toMatchObject({ downloaded: 1, delivered: 1, uploaded: 0, failed: 0 });
       expect(events[1]).toEqual({
         type: 'messagesReceived',
         link: 1,
@@ -435,9 +435,14 @@ describe('legacy-hub/1 through FtpTransport on ftp-srv', () => {
           { seq: 2, ack: 1, body: { type: 'log', at: T0, isError: false, text: 'proxy: none' } },
         ],
       });
-      // The hub trimmed what the client read and says it consumed both client frames: no legacy part left.
+      // 4. The hub's next frame carries the acknowledgement of both client frames, and what the client read is trimmed.
+      const next = hub.execute({ type: 'writeDialog', commandId: 3, link: 1, clientId: 0x1a2b, messages: [{ seq: 2, ack: 2, body: { type: 'sync' } }] } as unknown as TransportCommand);
+      expect(await hub.tick()).toMatchObject({ uploaded: 1, failed: 0 });
+      await next;
       const after = split(get(server, `h2c/${S1}.dhm`));
-      expect([after.header.base, after.header.peerAck, after.parts, after.frames]).toEqual([2, 2, [], []]);
+      expect([after.header.base, after.header.peerAck, after.header.generation]).toEqual([2, 2, 2]);
+      const [only] = after.parts.map((p) => unwrap(decodeGovDialogFile(p.bytes)));
+      expect([after.parts.length, only?.messages.map((m) => [m.id, m.code])]).toEqual([1, [[2, 'sync']]]);
     } finally {
       await hub.stop();
     }

@@ -111,6 +111,8 @@ class FaultyFileSystem extends FileSystem {
 export interface FtpSrvOptions {
   readonly tls?: boolean;
   readonly faults?: Faults;
+  /** Commands the server refuses (502), e.g. `['NLST']`. */
+  readonly blacklist?: readonly string[];
 }
 
 /** ftp-srv in this process on 127.0.0.1, anonymous, rooted in a fresh temp dir. */
@@ -133,6 +135,7 @@ export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServ
       anonymous: true,
       greeting: 'dialoghub test server',
       log: silentLog,
+      ...(options.blacklist === undefined ? {} : { blacklist: [...options.blacklist] }),
       ...(cert === null ? {} : { tls: { key: cert.key, cert: cert.cert } }),
     });
     srv.on('login', ({ connection }, resolve) => {
