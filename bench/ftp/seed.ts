@@ -91,17 +91,25 @@ export class MemoryIo implements SeedIo {
 
 /** A control connection to the bench server, with the two whole-file operations the seed uses. */
 export class SeedFtp implements SeedIo {
-  private constructor(private readonly client: Client) {}
+  private constructor(
+    private readonly client: Client,
+    private readonly home: string,
+  ) {}
 
-  static async open(host: string, port: number): Promise<SeedFtp> {
+  /**
+   * Logs in and works from `home` (made if missing) — the login directory of
+   * the original's FTP account, under which it named its files `hub/dlg/…`.
+   */
+  static async open(host: string, port: number, home: string): Promise<SeedFtp> {
     const client = new Client(30_000);
     await client.access({ host, port, user: 'anonymous', password: 'anonymous@' });
-    return new SeedFtp(client);
+    await client.ensureDir(home);
+    return new SeedFtp(client, await client.pwd());
   }
 
   async ensureDir(dir: string): Promise<void> {
     await this.client.ensureDir(dir);
-    await this.client.cd('/');
+    await this.client.cd(this.home);
   }
 
   async download(path: string): Promise<Uint8Array> {

@@ -74,10 +74,11 @@ const PAYLOAD_BYTES = 64;
 const TARGETS = { filesVsRawAt1000: 0.5, idleVsSeed: 10 } as const;
 /**
  * The seed's files grow from its Start on (B21); its idle hour is measured
- * right after Start (its cheapest) and after a working day (8 h, run in memory
- * first). dialoghub's files are trimmed by acknowledgement and do not grow.
+ * right after Start (its cheapest), in the middle of a working day and at its
+ * end (4 and 8 h after Start, run in memory first). dialoghub's files are
+ * trimmed by acknowledgement and do not grow.
  */
-const SEED_AFTER_HOURS = [0, 8] as const;
+const SEED_AFTER_HOURS = [0, 4, 8] as const;
 /** Longest any one phase may take before the suite gives up. */
 const PHASE_TIMEOUT_MS = 180_000;
 
@@ -247,6 +248,21 @@ export const suite: Suite = {
           met: fewer >= TARGETS.idleVsSeed,
         });
       }
+      // A working day of the seed: its cost grows about linearly from Start, so the mean of its
+      // first, middle and last hour stands for the day's mean hour.
+      const dayMean = seeds.reduce((a, [, r]) => a + perHour(r.meter), 0) / seeds.length;
+      ctx.report({
+        name: 'idle_bytes_vs_seed_day',
+        system: 'dialoghub',
+        clients: k,
+        value: sig(dayMean / perHour(idleDh.meter)),
+        unit: 'x fewer',
+        seed_hours_since_start: [...SEED_AFTER_HOURS],
+        seed_mean_bytes_per_client_hour: Math.round(dayMean),
+        of: 'mean of idle_bytes_per_client_hour(seed) over its hours 1, 5 and 9 after Start / idle_bytes_per_client_hour(dialoghub)',
+        target: `>= ${TARGETS.idleVsSeed}`,
+        met: dayMean / perHour(idleDh.meter) >= TARGETS.idleVsSeed,
+      });
     } finally {
       await server?.dispose().catch((e: unknown) => ctx.progress(`stopping the server: ${String(e)}`));
       meter.uninstall();
@@ -574,13 +590,15 @@ export async function idleDialoghub(s: BenchServer, meter: ByteMeter, k: number,
 async function idleSeedRun(s: BenchServer, meter: ByteMeter, k: number, cycles: number, afterHours: number): Promise<IdleResult> {
   let now = Date.UTC(2026, 0, 5, 8, 0, 0);
   const time = (): number => now;
-  const dir = `idle-seed-${afterHours}h/hub/dlg`;
+  // Each run in its own login directory, the files under `hub/dlg` as the original named them (hub-protocol.md §1).
+  const home = `/idle-seed-${afterHours}h`;
+  const dir = 'hub/dlg';
   const ids = Array.from({ length: k }, (_, i) => 0x5a000000 + i + 1);
-  const govFtp = await SeedFtp.open(s.host, s.port);
+  const govFtp = await SeedFtp.open(s.host, s.port, home);
   const clientFtps: SeedFtp[] = [];
   try {
     await govFtp.ensureDir(dir);
-    for (let i = 0; i < k; i++) clientFtps.push(await SeedFtp.open(s.host, s.port));
+    for (let i = 0; i < k; i++) clientFtps.push(await SeedFtp.open(s.host, s.port, home));
     // The hours before the measured one run in memory (same logic), then the files go to the server.
     const mem = new MemoryIo();
     const governor = new SeedGovernor(afterHours > 0 ? mem : govFtp, dir, time);
@@ -612,7 +630,7 @@ async function idleSeedRun(s: BenchServer, meter: ByteMeter, k: number, cycles: 
     const m1 = meter.read();
     if (governor.onlineCount !== k) throw new Error(`seed: ${k - governor.onlineCount} clients declared dead`);
     const scale = HOUR_MS / (cycles * IDLE_POLL_MS);
-    const files = sizesOnDisk(join(s.diskRoot, dir));
+    const files = sizesOnDisk(join(s.diskRoot, home, dir));
     return {
       meter: ByteMeter.delta(m0, m1),
       detail: {

@@ -32,7 +32,7 @@ import { ClientLinkEvents, systemClock, type Clock, type LinkEnding } from '@dia
 import { FileTooLargeError, FtpConnection, isFtpReply, replyCode } from './ftp-connection.js';
 import { DHMB_FORMAT, NO_EPOCH, type MailboxFormat } from './format.js';
 import { fitFrames, isClientFrame, isHubFrame, type ClientFrame, type HubFrame } from './frames.js';
-import { joinRemote, randomHex64 } from './ftp-transport.js';
+import { randomHex64 } from './ftp-transport.js';
 import { MailboxPaths, sessionId, type SessionId } from './names.js';
 import { DEFAULTS, resolveLimits, resolveServer, type FtpClientOptions, type TickReport } from './options.js';
 import { checkRemoteDir } from './names.js';
@@ -223,9 +223,15 @@ export class FtpClientTransport implements ClientTransport {
     this.fullReadEveryMs = options.fullReadEveryMs ?? DEFAULTS.fullReadEveryMs;
     if (!(this.fullReadEveryMs >= 0)) throw new RangeError(`fullReadEveryMs must be a number ≥ 0 or Infinity, got ${String(this.fullReadEveryMs)}`);
     this.onPoll = options.onPoll ?? (() => {});
-    this.conn = new FtpConnection(resolveServer(options.server), (home) => {
-      this.paths = new MailboxPaths(joinRemote(home, this.remoteDir));
-    });
+    // The connection works in the mailbox directory: names are relative to it.
+    this.conn = new FtpConnection(
+      resolveServer(options.server),
+      () => {
+        this.paths = new MailboxPaths('');
+      },
+      undefined,
+      this.remoteDir,
+    );
     this.arm();
   }
 

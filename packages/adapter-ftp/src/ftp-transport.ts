@@ -175,10 +175,12 @@ export class FtpTransport implements HubTransport {
     this.conn = new FtpConnection(
       this.options.server,
       (home) => {
-        this.paths = new MailboxPaths(joinRemote(home, this.options.remoteDir));
-        this.log('debug', 'connected', null, { home });
+        // The connection works in the mailbox directory: names are relative to it.
+        this.paths = new MailboxPaths('');
+        this.log('debug', 'connected', null, { home, mailbox: joinRemote(home, this.options.remoteDir) });
       },
       (why) => this.log('info', 'disconnected', null, { why }),
+      this.options.remoteDir,
     );
   }
 

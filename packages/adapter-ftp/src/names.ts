@@ -88,11 +88,12 @@ function generationOk(generation: number): void {
  * sub-directory + a name built from a validated session id and generation.
  */
 export class MailboxPaths {
+  /** `base`: the mailbox directory; '' when it is the working directory (names are then relative). */
   constructor(readonly base: string) {}
 
   /** The directory of one direction. */
   dir(direction: Direction): string {
-    return `${this.base}/${DIRECTORY[direction]}`;
+    return this.base === '' ? DIRECTORY[direction] : `${this.base}/${DIRECTORY[direction]}`;
   }
 
   /** `c2h/<session>.<gen>.dhm` (or `.tmp`). */
