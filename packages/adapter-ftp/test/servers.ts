@@ -244,6 +244,30 @@ function descendants(pid: number): number[] {
 
 export interface VsftpdOptions {
   readonly tls?: boolean;
+  /**
+   * vsftpd's `anon_max_rate`: each session's transfers, both ways, are held to
+   * about this many bytes per second. vsftpd moves data in reads of up to
+   * 64 KiB and sleeps after each read to keep the rate, so an upload reaches
+   * the disk in steps of up to 64 KiB, one per 64 KiB / rate seconds. Default:
+   * no limit. Change it for the next start with `VsftpdServer.throttle`.
+   */
+  readonly maxRateBytesPerSecond?: number;
+}
+
+/** A vsftpd test server. */
+export interface VsftpdServer extends TestServer {
+  /**
+   * Sets `anon_max_rate` (null: no limit) for the next start (`restart`):
+   * vsftpd reads its config only when it starts, so the sessions of the
+   * daemon running now keep theirs.
+   */
+  throttle(bytesPerSecond: number | null): void;
+}
+
+/** A rate for `anon_max_rate`: a positive integer, or null (no limit). */
+function rate(name: string, bytesPerSecond: number | null): number | null {
+  if (bytesPerSecond !== null && !(Number.isSafeInteger(bytesPerSecond) && bytesPerSecond > 0)) throw new RangeError(`${name}: a positive integer of bytes per second, or no limit, got ${bytesPerSecond}`);
+  return bytesPerSecond;
 }
 
 /**
@@ -252,7 +276,8 @@ export interface VsftpdOptions {
  * mailbox lives in `box/mailbox`), passive ports on loopback,
  * `seccomp_sandbox=NO`, foreground, stopped by PID.
  */
-export async function startVsftpd(options: VsftpdOptions = {}): Promise<TestServer> {
+export async function startVsftpd(options: VsftpdOptions = {}): Promise<VsftpdServer> {
+  let maxRate = rate('maxRateBytesPerSecond', options.maxRateBytesPerSecond ?? null);
   const base = mkdtempSync(join(tmpdir(), 'dialoghub-vsftpd-'));
   chmodSync(base, 0o755);
   const root = join(base, 'root');
@@ -303,9 +328,9 @@ export async function startVsftpd(options: VsftpdOptions = {}): Promise<TestServ
     lines.push('ssl_enable=YES', 'allow_anon_ssl=YES', 'force_anon_logins_ssl=YES', 'force_anon_data_ssl=YES', 'require_ssl_reuse=NO', 'ssl_ciphers=HIGH', `rsa_cert_file=${certPath}`, `rsa_private_key_file=${keyPath}`);
   }
   const config = join(base, 'vsftpd.conf');
-  writeFileSync(config, `${lines.join('\n')}\n`, { mode: 0o600 });
   let child: ChildProcess | null = null;
   const start = async (): Promise<void> => {
+    writeFileSync(config, `${[...lines, ...(maxRate === null ? [] : [`anon_max_rate=${maxRate}`])].join('\n')}\n`, { mode: 0o600 });
     let out = '';
     const c = spawn(VSFTPD, [config], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -349,6 +374,9 @@ export async function startVsftpd(options: VsftpdOptions = {}): Promise<TestServ
     dispose: async () => {
       await stop();
       rmSync(base, { recursive: true, force: true });
+    },
+    throttle: (bytesPerSecond) => {
+      maxRate = rate('throttle', bytesPerSecond);
     },
   };
 }
