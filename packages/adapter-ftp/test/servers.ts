@@ -274,7 +274,9 @@ function rate(name: string, bytesPerSecond: number | null): number | null {
  * vsftpd on 127.0.0.1 from a throwaway config (toolchain.md): anonymous
  * login as `games`, a root-owned `anon_root` with a writable `box/` (the
  * mailbox lives in `box/mailbox`), passive ports on loopback,
- * `seccomp_sandbox=NO`, foreground, stopped by PID.
+ * `seccomp_sandbox=NO`, foreground, stopped by PID; with
+ * `maxRateBytesPerSecond`, transfers throttled by `anon_max_rate`. The config
+ * is written at each start (`throttle` changes it for the next).
  */
 export async function startVsftpd(options: VsftpdOptions = {}): Promise<VsftpdServer> {
   let maxRate = rate('maxRateBytesPerSecond', options.maxRateBytesPerSecond ?? null);
