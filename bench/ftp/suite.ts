@@ -25,7 +25,8 @@
  *    until the end of the first tick that started after the handler had
  *    answered all N messages (so every answer is uploaded): list, N
  *    downloads, decode, the hub's steps and handlers, the uploads of the
- *    answers. files/s = N / that time. `raw` then does the same transfers
+ *    answers, with the transport's default pool of control connections
+ *    (`connections` in the record). files/s = N / that time. `raw` then does the same transfers
  *    bare with basic-ftp over one control connection to the same server — as
  *    many LISTs, downloads and uploads as the hub's ticks did, of files of
  *    the same sizes (the client files' and the hub files' sizes on disk) —
@@ -51,7 +52,7 @@
  */
 import { MAILBOX_TIMINGS, profileId } from '@dialoghub/core';
 import { Hub, ManualClock, systemClock, type Clock } from '@dialoghub/runtime';
-import { FtpClientTransport, FtpTransport, type FtpServerOptions, type TickReport } from '@dialoghub/adapter-ftp';
+import { DEFAULTS as FTP_DEFAULTS, FtpClientTransport, FtpTransport, type FtpServerOptions, type TickReport } from '@dialoghub/adapter-ftp';
 import { Client } from 'basic-ftp';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,6 +160,8 @@ export const suite: Suite = {
             hub_file_bytes: md.hubFileBytes,
             ...(md.late > 0 ? { late_replies: md.late } : {}),
             rounds: dh.map((r) => Math.round(r.rate)),
+            // The hub's default pool: its downloads and uploads are shared out on this many control connections.
+            connections: FTP_DEFAULTS.connections,
             of: 'client files (one app message each) per second of back-to-back hub ticks until every answer is uploaded',
             ...common,
           });

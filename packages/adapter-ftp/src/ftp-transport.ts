@@ -144,7 +144,10 @@ interface Listed {
  */
 export class FtpTransport implements HubTransport {
   private readonly options: ResolvedTransportOptions;
+  /** The control connection of listings, removals and the directories; also the first of `pool`. */
   private readonly conn: FtpConnection;
+  /** The connections a tick's downloads and uploads are shared out on (`connections`). */
+  private readonly pool: readonly FtpConnection[];
   private paths: MailboxPaths | null = null;
   private phase: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   private sink: ((event: TransportEvent) => void) | null = null;
@@ -182,6 +185,11 @@ export class FtpTransport implements HubTransport {
       (why) => this.log('info', 'disconnected', null, { why }),
       this.options.remoteDir,
     );
+    const more = Array.from(
+      { length: this.options.connections - 1 },
+      (_, i) => new FtpConnection(this.options.server, () => {}, (why) => this.log('info', 'disconnected', null, { why, connection: i + 2 }), this.options.remoteDir),
+    );
+    this.pool = [this.conn, ...more];
   }
 
   /**
@@ -200,7 +208,7 @@ export class FtpTransport implements HubTransport {
     } catch (error) {
       this.phase = 'stopped';
       this.sink = null;
-      await this.conn.close();
+      await this.closeAll();
       throw error;
     }
     this.arm();
@@ -281,13 +289,39 @@ export class FtpTransport implements HubTransport {
         if (s.phase === 'open') this.closing(s, s.out.append(fitFrames({ kind: 'close', reason: 'shutdown', reconnect: CLOSE_REASON_RECONNECT.shutdown }, this.options.limits)));
       }
       const report = new ReportBuilder(++this.ticks);
-      this.conn.beginRound();
+      for (const c of this.pool) c.beginRound();
       await this.uploadAll(report);
       this.options.onTick(report.build(0));
     }
     for (const s of this.sessions.values()) this.rejectPending(s, new Error('the FTP transport stopped'));
     this.phase = 'stopped';
-    await this.conn.close();
+    await this.closeAll();
+  }
+
+  private async closeAll(): Promise<void> {
+    await Promise.all(this.pool.map((c) => c.close()));
+  }
+
+  /**
+   * Runs `op` for every item, shared out on the pool: each connection takes
+   * the next item when it is done with its last (one connection: one after
+   * the other, in order). Never rejects; the results are in the items' order.
+   */
+  private async onPool<T, R>(items: readonly T[], op: (conn: FtpConnection, item: T) => Promise<R>): Promise<({ readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown })[]> {
+    const results: ({ readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown })[] = new Array(items.length);
+    let next = 0;
+    const worker = async (conn: FtpConnection): Promise<void> => {
+      while (next < items.length) {
+        const i = next++;
+        try {
+          results[i] = { ok: true, value: await op(conn, items[i]!) };
+        } catch (error) {
+          results[i] = { ok: false, error };
+        }
+      }
+    };
+    await Promise.all(this.pool.slice(0, Math.max(1, Math.min(this.pool.length, items.length))).map(worker));
+    return results;
   }
 
   // ---- the tick -----------------------------------------------------------------
@@ -305,7 +339,7 @@ export class FtpTransport implements HubTransport {
   private async runTick(): Promise<TickReport> {
     const report = new ReportBuilder(++this.ticks);
     if (this.phase !== 'started') return report.build(0);
-    this.conn.beginRound();
+    for (const c of this.pool) c.beginRound();
     try {
       await this.ensureDirs();
     } catch (error) {
@@ -388,8 +422,10 @@ export class FtpTransport implements HubTransport {
       for (const id of this.stale.keys()) if (!listed.has(id)) this.strays.set(paths.hubFile(id), -Infinity);
     }
     for (const id of [...this.tombstones.keys()]) if (!listed.has(id)) this.tombstones.delete(id);
+    // First what to read (in session order), then the downloads (shared out on the pool), then
+    // each file in session order, so that facts reach the hub in the same order whatever the pool.
+    const wanted: { readonly id: SessionId; readonly generation: number; readonly s: HubSession | undefined; readonly tomb: number | undefined }[] = [];
     for (const id of [...listed.keys()].sort()) {
-      if (this.phase !== 'started') return;
       const entry = listed.get(id)!;
       const s = this.sessions.get(id);
       if (entry.generations.length === 0) {
@@ -402,6 +438,12 @@ export class FtpTransport implements HubTransport {
       const tomb = this.tombstones.get(id);
       if (s === undefined && tomb !== undefined && generation <= tomb) continue;
       if (s === undefined && (this.unreadable.get(id) ?? 0) >= generation) continue;
+      wanted.push({ id, generation, s, tomb });
+    }
+    const { maxFileBytes } = this.options;
+    const downloads = await this.onPool(wanted, (conn, w) => conn.download(paths.clientFile(w.id, w.generation), maxFileBytes));
+    for (const [i, { id, generation, s, tomb }] of wanted.entries()) {
+      if (this.phase !== 'started') return;
       // A file that cannot be read is refused once: that generation is never downloaded again.
       // Of a session nobody serves, it is a stray: removed after abandonAfterMs.
       const refuse = (problem: string): void => {
@@ -413,19 +455,18 @@ export class FtpTransport implements HubTransport {
           s.seenGeneration = generation;
         }
       };
-      let bytes: Uint8Array;
-      try {
-        bytes = await this.conn.download(paths.clientFile(id, generation), this.options.maxFileBytes);
-      } catch (error) {
-        if (error instanceof FileTooLargeError) {
+      const download = downloads[i]!;
+      if (!download.ok) {
+        if (download.error instanceof FileTooLargeError) {
           // Over the limit: what arrived beyond it was discarded, and that generation is not downloaded again.
-          refuse(`tooLarge: ${error.message}`);
+          refuse(`tooLarge: ${download.error.message}`);
           continue;
         }
         // A client may replace its file between the listing and the download: the next tick reads the new one.
-        report.fail(`download ${id}.${generation}`, error);
+        report.fail(`download ${id}.${generation}`, download.error);
         continue;
       }
+      const bytes = download.value;
       report.downloaded++;
       const decoded = this.options.format.decode(bytes, this.options.limits, this.options.maxFileBytes);
       const problem = !decoded.ok
@@ -524,25 +565,38 @@ export class FtpTransport implements HubTransport {
 
   private async uploadAll(report: ReportBuilder): Promise<void> {
     const paths = this.paths;
-    for (const s of this.sorted()) {
-      if (s.phase === 'gone' || !s.out.dirty) continue;
-      const snapshot = s.out.snapshot(this.epoch);
+    // Every file is made first (session order), then the uploads are shared out on the pool.
+    const jobs = this.sorted()
+      .filter((s) => s.phase !== 'gone' && s.out.dirty)
+      .map((s) => {
+        const snapshot = s.out.snapshot(this.epoch);
+        let bytes: Uint8Array | Error;
+        try {
+          bytes = this.encodeDistinct(s, snapshot.file, snapshot.last);
+        } catch (error) {
+          bytes = error instanceof Error ? error : new Error(String(error));
+        }
+        return { s, snapshot, bytes };
+      });
+    const results = await this.onPool(jobs, async (conn, { s, bytes }) => {
+      if (paths === null) throw new Error('not connected');
+      if (bytes instanceof Error) throw bytes;
+      await conn.uploadAtomic(paths.hubFile(s.session, true), paths.hubFile(s.session), bytes);
+    });
+    for (const [i, { s, snapshot }] of jobs.entries()) {
+      const result = results[i]!;
+      // Commands whose frames this upload carried (later ones wait for the next).
       const written = s.pending.filter((p) => p.upTo <= snapshot.last);
-      try {
-        if (paths === null) throw new Error('not connected');
-        const bytes = this.encodeDistinct(s, snapshot.file, snapshot.last);
-        await this.conn.uploadAtomic(paths.hubFile(s.session, true), paths.hubFile(s.session), bytes);
-      } catch (error) {
-        report.fail(`upload ${s.session}`, error);
-        const why = new Error(`the upload of session ${s.session} failed: ${describeError(error)}`);
-        s.pending = s.pending.filter((p) => !written.includes(p));
+      s.pending = s.pending.filter((p) => !written.includes(p));
+      if (!result.ok) {
+        report.fail(`upload ${s.session}`, result.error);
+        const why = new Error(`the upload of session ${s.session} failed: ${describeError(result.error)}`);
         for (const p of written) p.reject(why);
         continue;
       }
       report.uploaded++;
       s.hubFileExists = true;
       s.out.uploaded(snapshot);
-      s.pending = s.pending.filter((p) => !written.includes(p));
       for (const p of written) p.resolve();
     }
   }

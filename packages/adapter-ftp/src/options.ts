@@ -97,6 +97,14 @@ export interface FtpTransportOptions {
   readonly onTick?: (report: TickReport) => void;
   /** Largest mailbox file accepted and written. Default 16 MiB. */
   readonly maxFileBytes?: number;
+  /**
+   * Control connections a tick's downloads and uploads are shared out on, each
+   * with its own data connections (1–16). Default 2: a busy tick waits on FTP
+   * round trips, which a second connection overlaps; the listing, removals and
+   * everything of an idle tick use the first only. Lower it to 1 for a server
+   * that allows one connection per account.
+   */
+  readonly connections?: number;
   /** Frame limits (must match the clients'). Default `DEFAULT_CODEC_LIMITS`. */
   readonly codecLimits?: Partial<CodecLimits>;
   /** How long a closed session's files wait for its client to read the close frame. Default 600 000. */
@@ -151,6 +159,7 @@ export const DEFAULTS = Object.freeze({
   timeoutMs: 30_000,
   remoteDir: 'dialoghub',
   maxFileBytes: 16 << 20,
+  connections: 2,
   lingerMs: 600_000,
   idleTimeoutMs: 960_000,
   abandonAfterMs: 86_400_000,
@@ -197,6 +206,11 @@ export function resolveServer(o: FtpServerOptions = {}): ResolvedServer {
   };
 }
 
+function connectionCount(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new RangeError(`connections must be an integer in [1, 16], got ${String(n)}`);
+  return n;
+}
+
 /** The frame limits: the codec's defaults, then `codecLimits`. */
 export function resolveLimits(codecLimits: Partial<CodecLimits> | undefined): Readonly<CodecLimits> {
   return Object.freeze({ ...DEFAULT_CODEC_LIMITS, ...codecLimits });
@@ -209,6 +223,7 @@ export interface ResolvedTransportOptions {
   readonly pollIntervalMs: number | null;
   readonly onTick: (report: TickReport) => void;
   readonly maxFileBytes: number;
+  readonly connections: number;
   readonly limits: Readonly<CodecLimits>;
   readonly lingerMs: number;
   readonly idleTimeoutMs: number;
@@ -227,6 +242,7 @@ export function resolveTransportOptions(o: FtpTransportOptions, randomHex64: () 
     pollIntervalMs: o.pollIntervalMs === undefined ? null : positive('pollIntervalMs', o.pollIntervalMs, 1),
     onTick: o.onTick ?? (() => {}),
     maxFileBytes: positive('maxFileBytes', o.maxFileBytes, DEFAULTS.maxFileBytes),
+    connections: connectionCount(o.connections ?? DEFAULTS.connections),
     limits: resolveLimits(o.codecLimits),
     lingerMs: positive('lingerMs', o.lingerMs, DEFAULTS.lingerMs),
     idleTimeoutMs: positive('idleTimeoutMs', o.idleTimeoutMs, DEFAULTS.idleTimeoutMs, true),

@@ -289,6 +289,8 @@ describe('dialoghub serve --ftp: options and failures (exit 2, one line)', () =>
     ['--poll-interval without --ftp', ['--poll-interval', '100'], /--poll-interval needs --ftp/],
     ['--ftps-ca without --ftps', ['--ftp', 'ftp://h/x', '--ftps-ca', 'ca.pem'], /--ftps-ca needs --ftps/],
     ['a zero poll interval', ['--ftp', 'ftp://h/x', '--poll-interval', '0'], /--poll-interval must be between 1 and 86400000, got 0/],
+    ['--ftp-connections without --ftp', ['--ftp-connections', '2'], /--ftp-connections needs --ftp/],
+    ['seventeen connections', ['--ftp', 'ftp://h/x', '--ftp-connections', '17'], /--ftp-connections must be between 1 and 16, got 17/],
     ['a missing CA file', ['--ftp', 'ftp://127.0.0.1:1/x', '--ftps', '--ftps-ca', '/nonexistent/ca.pem'], /\/nonexistent\/ca\.pem: no such file or directory/],
   ])('%s', async (_what, argv, message) => {
     const r = await cli('serve', '--data', join(dir, 'never'), '--no-admin', ...argv);
@@ -321,7 +323,7 @@ describe('serve --ftp helpers', () => {
     expect(parseFtpUrl('ftp://u%40corp:p%3Ass@example.org:2121/hub/dlg')).toEqual({ host: 'example.org', port: 2121, user: 'u@corp', password: 'p:ss', remoteDir: 'hub/dlg' });
     expect(parseFtpUrl('ftp://example.org')).toEqual({ host: 'example.org', port: 21, user: null, password: null, remoteDir: undefined });
     expect(parseFtpUrl('ftp://[::1]:21/%2Fsrv/hub/')).toEqual({ host: '::1', port: 21, user: null, password: null, remoteDir: '/srv/hub' });
-    expect(redacted({ host: '::1', port: 21, user: null, password: 'x', remoteDir: '/srv/hub', tls: false, caFile: null, pollIntervalMs: 1 }, 'a b')).toBe('ftp://a%20b@[::1]:21/%2Fsrv/hub');
+    expect(redacted({ host: '::1', port: 21, user: null, password: 'x', remoteDir: '/srv/hub', tls: false, caFile: null, pollIntervalMs: 1, connections: null }, 'a b')).toBe('ftp://a%20b@[::1]:21/%2Fsrv/hub');
   });
 
   it('a tick line: info when files moved, warn with the errors when an operation failed, debug when idle', () => {

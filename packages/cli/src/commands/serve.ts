@@ -95,7 +95,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 /** `--ftp` and its companions; null without `--ftp`. Mixing them with the TCP options is a usage error. */
 function parseFtp(o: Readonly<Record<string, unknown>>): FtpServeTarget | null {
   if (o['ftp'] === undefined) {
-    for (const [key, flag] of [['ftps', '--ftps'], ['ftpsCa', '--ftps-ca'], ['pollInterval', '--poll-interval']] as const) {
+    for (const [key, flag] of [['ftps', '--ftps'], ['ftpsCa', '--ftps-ca'], ['pollInterval', '--poll-interval'], ['ftpConnections', '--ftp-connections']] as const) {
       if (o[key] !== undefined) throw new UsageError(`${flag} needs --ftp`);
     }
     return null;
@@ -111,6 +111,7 @@ function parseFtp(o: Readonly<Record<string, unknown>>): FtpServeTarget | null {
     tls: o['ftps'] === true,
     caFile,
     pollIntervalMs: o['pollInterval'] === undefined ? DEFAULT_POLL_INTERVAL_MS : integer(o['pollInterval'], '--poll-interval', 1, 86_400_000),
+    connections: o['ftpConnections'] === undefined ? null : integer(o['ftpConnections'], '--ftp-connections', 1, 16),
   };
 }
 
@@ -163,6 +164,7 @@ export const serveCommand: CliCommand<ServeCommandOptions, ServeCommandResult> =
       .option('--ftps', 'with --ftp: explicit FTPS (AUTH TLS), certificate checked against the system CAs or --ftps-ca')
       .option('--ftps-ca <file>', 'with --ftps: trust the PEM certificates in this file instead of the system CAs')
       .option('--poll-interval <ms>', `with --ftp: milliseconds between mailbox ticks (default ${DEFAULT_POLL_INTERVAL_MS})`)
+      .option('--ftp-connections <n>', 'with --ftp: control connections a busy tick shares its transfers out on, 1–16 (default 2; 1 for a server that allows one per account)')
       .option('--data <dir>', `the data directory: journal, snapshots, lock (default ${DEFAULT_DATA_DIR})`)
       .option('--policy <policy>', `re-login policy of a new hub: ${POLICIES.join(' | ')} (default replaceOld)`)
       .option('--app-types <list>', `application message types of a new hub, comma-separated (default ${DEFAULT_APP_TYPES.join(',')})`)

@@ -42,6 +42,8 @@ export interface FtpServeTarget {
   /** `--ftps-ca FILE`: PEM certificates to trust instead of the system's. */
   readonly caFile: string | null;
   readonly pollIntervalMs: number;
+  /** `--ftp-connections`: the transport's pool (`connections`), or null for its default. */
+  readonly connections: number | null;
 }
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;

@@ -154,6 +154,7 @@ async function mailboxFor(target: FtpServeTarget, env: Readonly<Record<string, s
       server,
       ...(target.remoteDir !== undefined ? { remoteDir: target.remoteDir } : {}),
       pollIntervalMs: target.pollIntervalMs,
+      ...(target.connections !== null ? { connections: target.connections } : {}),
       onTick: (report) => {
         const line = tickLine(report);
         log[line.level](line.fields, line.msg);
