@@ -10,14 +10,18 @@
  * it); `poll()` — by hand, or every `pollIntervalMs` — does the I/O for every
  * link of the transport, over one control connection:
  *
- * 1. download the hub file; if its generation is new, hand the frames not
- *    read yet to the listeners, in order (a close frame ends the link with
- *    its reason); a new hub epoch (a restarted hub rewrote the file) restarts
- *    the count at the file's base;
- * 2. upload the link's own stream if it changed (new frames, frames read,
- *    the end), as a new generation: temporary name, size check, rename; then
- *    remove the superseded generation. A failed upload is retried at the next
- *    poll with everything since.
+ * 1. read the hub file if it changed: a `SIZE` equal to the last one read
+ *    means it did not (the hub pads every new file to a size this side cannot
+ *    be holding), so only a new size — or `fullReadEveryMs` without a
+ *    download — costs a download; if its generation is new, hand the frames
+ *    not read yet to the listeners, in order (a close frame ends the link
+ *    with its reason); a new hub epoch (a restarted hub rewrote the file)
+ *    restarts the count at the file's base;
+ * 2. upload the link's own stream if it changed (new frames, the end, an
+ *    acknowledgement that cannot wait — see stream-writer.ts), as a new
+ *    generation: temporary name, size check, rename; then remove the
+ *    superseded generation. A failed upload is retried at the next poll
+ *    with everything since.
  *
  * The link ends exactly once (`onClose`, after every frame): the hub's close
  * frame (`closedByHub`), this side's `close()` (`closedByClient`: the stream
