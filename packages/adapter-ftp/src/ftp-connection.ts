@@ -52,6 +52,18 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/**
+ * Connecting or logging in failed (refused, unreachable, a 421 "too many
+ * connections", a 530 login refused, a TLS failure): no operation was tried.
+ * Its message is the cause's, as `describeError` gives it.
+ */
+export class ConnectError extends Error {
+  override readonly name = 'ConnectError';
+  constructor(override readonly cause: unknown) {
+    super(describeError(cause));
+  }
+}
+
 /** A file held more bytes than the caller accepts (the transfer itself went well: the connection stays open). */
 export class FileTooLargeError extends RangeError {
   override readonly name = 'FileTooLargeError';
@@ -230,7 +242,7 @@ export class FtpConnection {
       if (this.workDir !== '.') await client.ensureDir(this.workDir === '' ? '/' : this.workDir);
     } catch (error) {
       client.close();
-      const failure = error instanceof Error ? error : new Error(String(error));
+      const failure = new ConnectError(error);
       this.roundFailure = failure;
       throw failure;
     }

@@ -46,7 +46,7 @@ import { CLOSE_REASON_RECONNECT, type CloseReason, type LinkId, type LogDetail, 
 import { LinkIdAllocator, type HubTransport, type TransportCommand, type TransportEvent } from '@dialoghub/runtime';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { FileTooLargeError, FtpConnection, describeError, type ListedFile } from './ftp-connection.js';
+import { ConnectError, FileTooLargeError, FtpConnection, describeError, type ListedFile } from './ftp-connection.js';
 import { NO_EPOCH, type MailboxFile } from './format.js';
 import { eventOf, fitFrames, hubFrameOf, isClientFrame, type SizedFrame } from './frames.js';
 import { MailboxPaths, parseClientFileName, parseHubFileName, type SessionId } from './names.js';
@@ -124,6 +124,9 @@ class HubSession {
   }
 }
 
+/** What one pooled operation gave. */
+type PoolResult<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
+
 /** One session's entries in a `c2h/` listing. */
 interface Listed {
   readonly generations: number[];
@@ -148,6 +151,8 @@ export class FtpTransport implements HubTransport {
   private readonly conn: FtpConnection;
   /** The connections a tick's downloads and uploads are shared out on (`connections`). */
   private readonly pool: readonly FtpConnection[];
+  /** Extra connections that could not connect: left out of the pool until tick `until`. */
+  private readonly benched = new Map<FtpConnection, { readonly misses: number; readonly until: number }>();
   private paths: MailboxPaths | null = null;
   private phase: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   private sink: ((event: TransportEvent) => void) | null = null;
@@ -305,22 +310,41 @@ export class FtpTransport implements HubTransport {
   /**
    * Runs `op` for every item, shared out on the pool: each connection takes
    * the next item when it is done with its last (one connection: one after
-   * the other, in order). Never rejects; the results are in the items' order.
+   * the other, in order). A connection that cannot connect (`ConnectError`:
+   * a server that allows fewer connections per account, say) leaves its item
+   * and the rest to the others, is reported once, and sits out the next 2, 4,
+   * … 64 ticks; only the last connection standing reports items failed for
+   * that. Never rejects; the results are in the items' order.
    */
-  private async onPool<T, R>(items: readonly T[], op: (conn: FtpConnection, item: T) => Promise<R>): Promise<({ readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown })[]> {
-    const results: ({ readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown })[] = new Array(items.length);
-    let next = 0;
-    const worker = async (conn: FtpConnection): Promise<void> => {
-      while (next < items.length) {
-        const i = next++;
+  private async onPool<T, R>(items: readonly T[], report: ReportBuilder, op: (conn: FtpConnection, item: T) => Promise<R>): Promise<PoolResult<R>[]> {
+    const results: PoolResult<R>[] = new Array(items.length);
+    const queue = items.map((_, i) => i);
+    // The first connection always works; another one is left out while it is benched (below).
+    const eligible = this.pool.filter((c, k) => k === 0 || (this.benched.get(c)?.until ?? 0) <= this.ticks);
+    const workers = eligible.slice(0, Math.max(1, Math.min(eligible.length, items.length)));
+    const alive = new Set(workers);
+    const work = async (conn: FtpConnection): Promise<void> => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
         try {
           results[i] = { ok: true, value: await op(conn, items[i]!) };
+          this.benched.delete(conn);
         } catch (error) {
+          if (error instanceof ConnectError && alive.size > 1) {
+            alive.delete(conn);
+            queue.unshift(i);
+            report.fail(`connect (connection ${this.pool.indexOf(conn) + 1} of ${this.pool.length})`, error);
+            // Benched for 2, 4, … 64 ticks: a server that allows fewer connections is not asked every tick.
+            const misses = (this.benched.get(conn)?.misses ?? 0) + 1;
+            this.benched.set(conn, { misses, until: this.ticks + Math.min(64, 2 ** misses) });
+            return;
+          }
           results[i] = { ok: false, error };
         }
       }
     };
-    await Promise.all(this.pool.slice(0, Math.max(1, Math.min(this.pool.length, items.length))).map(worker));
+    await Promise.all(workers.map((conn) => work(conn)));
+    // An item handed back after the others had finished: the connections still standing take it.
+    while (queue.length > 0) await Promise.all([...alive].map((conn) => work(conn)));
     return results;
   }
 
@@ -441,7 +465,7 @@ export class FtpTransport implements HubTransport {
       wanted.push({ id, generation, s, tomb });
     }
     const { maxFileBytes } = this.options;
-    const downloads = await this.onPool(wanted, (conn, w) => conn.download(paths.clientFile(w.id, w.generation), maxFileBytes));
+    const downloads = await this.onPool(wanted, report, (conn, w) => conn.download(paths.clientFile(w.id, w.generation), maxFileBytes));
     for (const [i, { id, generation, s, tomb }] of wanted.entries()) {
       if (this.phase !== 'started') return;
       // A file that cannot be read is refused once: that generation is never downloaded again.
@@ -578,7 +602,7 @@ export class FtpTransport implements HubTransport {
         }
         return { s, snapshot, bytes };
       });
-    const results = await this.onPool(jobs, async (conn, { s, bytes }) => {
+    const results = await this.onPool(jobs, report, async (conn, { s, bytes }) => {
       if (paths === null) throw new Error('not connected');
       if (bytes instanceof Error) throw bytes;
       await conn.uploadAtomic(paths.hubFile(s.session, true), paths.hubFile(s.session), bytes);

@@ -72,6 +72,30 @@ describe('FtpTransport connections', () => {
     expect(one.closed).toEqual([1]);
   });
 
+  test('a server that allows one connection per account: the pool falls back on the first, every file is served in the same tick, the refusal is reported', async () => {
+    server = await startFtpSrv({ maxConnections: 1 });
+    // Six registrations in the mailbox (the clients' transport, then gone: the server counts every connection).
+    const clients = new FtpClientTransport({ server: server.options, remoteDir: server.mailboxDir, randomHex64: seededHex64(9) });
+    for (let i = 1; i <= 6; i++) void (await clients.connect()).send(register(i));
+    expect(await clients.poll()).toMatchObject({ uploaded: 6, failed: 0 });
+    await clients.close();
+    const facts: TransportEvent[] = [];
+    const second = new FtpTransport({ server: server.options, remoteDir: server.mailboxDir, connections: 3 });
+    await second.start((e) => facts.push(e));
+    const report = await second.tick();
+    expect(report).toMatchObject({ downloaded: 6, delivered: 6, links: 6 });
+    // Connections 2 and 3 were refused once each; no file failed for it.
+    expect(report.failed).toBe(2);
+    expect(report.errors.every((e) => /^connect \(connection [23] of 3\): 530 /.test(e))).toBe(true);
+    expect(facts.filter((f) => f.type === 'requestReceived')).toHaveLength(6);
+    // The hub's answers go out on the first connection; the refused ones sit the next ticks out.
+    for (const [k, f] of facts.entries()) {
+      if (f.type === 'requestReceived') void second.execute({ type: 'reply', commandId: k + 1, link: f.link, requestId: f.request.requestId, answer: { code: 'rejected', clientId: 0x100 + f.request.requestId, reason: 'profileInUse' } } as unknown as TransportCommand);
+    }
+    expect(await second.tick()).toMatchObject({ uploaded: 6, failed: 0 });
+    await second.stop();
+  });
+
   test('connections must be an integer from 1 to 16', () => {
     for (const bad of [0, 17, 1.5, Number.NaN]) expect(() => new FtpTransport({ connections: bad })).toThrow(RangeError);
     expect(() => new FtpTransport({ connections: 16 })).not.toThrow();

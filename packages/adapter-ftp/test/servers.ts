@@ -113,6 +113,8 @@ export interface FtpSrvOptions {
   readonly faults?: Faults;
   /** Commands the server refuses (502), e.g. `['NLST']`. */
   readonly blacklist?: readonly string[];
+  /** Logins beyond this many open connections are refused (530), as servers that limit connections per account do. */
+  readonly maxConnections?: number;
 }
 
 /** ftp-srv in this process on 127.0.0.1, anonymous, rooted in a fresh temp dir. */
@@ -123,6 +125,7 @@ export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServ
   const cert = options.tls === true ? testCertificate() : null;
   let server: FtpSrv | null = null;
   const sockets = new Set<{ destroy(): void }>();
+  let loggedIn = 0;
   // ftp-srv adds SIGTERM/SIGINT/SIGQUIT handlers (which exit the process) for every server and never removes them.
   const signals = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
   let added: [NodeJS.Signals, (...args: unknown[]) => void][] = [];
@@ -138,9 +141,15 @@ export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServ
       ...(options.blacklist === undefined ? {} : { blacklist: [...options.blacklist] }),
       ...(cert === null ? {} : { tls: { key: cert.key, cert: cert.cert } }),
     });
-    srv.on('login', ({ connection }, resolve) => {
+    srv.on('login', ({ connection }, resolve, reject) => {
       // ftp-srv leaves Nagle on: every transfer would wait ~40 ms (toolchain.md).
-      const socket = (connection as unknown as { commandSocket?: { setNoDelay(on: boolean): void; destroy(): void } }).commandSocket;
+      const socket = (connection as unknown as { commandSocket?: { setNoDelay(on: boolean): void; destroy(): void; once(event: 'close', f: () => void): void } }).commandSocket;
+      if (options.maxConnections !== undefined && loggedIn >= options.maxConnections) {
+        reject(new Error('too many connections for this account'));
+        return;
+      }
+      loggedIn++;
+      socket?.once('close', () => loggedIn--);
       socket?.setNoDelay(true);
       if (socket !== undefined) sockets.add(socket);
       resolve({ fs: new FaultyFileSystem(connection, diskRoot, faults) as unknown as FileSystem, cwd: '/' });
