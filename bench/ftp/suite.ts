@@ -124,6 +124,8 @@ export const suite: Suite = {
           const dh: RoundResult[] = [];
           const raw: RoundResult[] = [];
           const atomic: RoundResult[] = [];
+          // Raw on as many connections as the hub's default pool: the like-for-like reference.
+          const rawPool: RoundResult[] = [];
           // The first size warms up (JIT, connections) with a round that is not reported; its shape (transfers and
           // sizes) drives the first raw run. Later sizes start warm: their first round has only the raw run after.
           let shape: RoundResult | null = null;
@@ -132,11 +134,12 @@ export const suite: Suite = {
             shape = await timed(`files ${n} warm-up`, bench.dialoghubRound());
           }
           for (let round = 1; round <= sizes.rounds; round++) {
-            ctx.progress(`files: ${n.toLocaleString('en-US')} clients, round ${round}/${sizes.rounds}: raw, dialoghub, raw, raw with atomic uploads…`);
+            ctx.progress(`files: ${n.toLocaleString('en-US')} clients, round ${round}/${sizes.rounds}: raw, dialoghub, raw, raw with atomic uploads, raw on the pool…`);
             const before = shape === null ? null : await timed(`files ${n} raw`, bench.rawRound(shape));
             const d = await timed(`files ${n} dialoghub`, bench.dialoghubRound());
             const after = await timed(`files ${n} raw`, bench.rawRound(d));
             atomic.push(await timed(`files ${n} raw atomic`, bench.rawRound(d, true)));
+            rawPool.push(await timed(`files ${n} raw pool`, bench.rawRound(d, false, FTP_DEFAULTS.connections)));
             dh.push(d);
             const both = before === null ? [after] : [before, after];
             const sec = both.reduce((a, r) => a + r.seconds, 0) / both.length;
@@ -176,6 +179,9 @@ export const suite: Suite = {
             atomic_files_per_s: Math.round(medianRound(atomic).rate),
             atomic_cpu_us_per_file: Math.round(medianRound(atomic).cpuUsPerFile),
             atomic_rounds: atomic.map((r) => Math.round(r.rate)),
+            pool_files_per_s: Math.round(medianRound(rawPool).rate),
+            pool_connections: FTP_DEFAULTS.connections,
+            pool_rounds: rawPool.map((r) => Math.round(r.rate)),
             lists: mr.ticks,
             downloads: mr.downloads,
             uploads: mr.uploads,
@@ -197,6 +203,18 @@ export const suite: Suite = {
             rounds: ratios.map((r) => sig(r)),
             // CPU per file barely moves with the machine's load: raw's over dialoghub's is the rate ratio a CPU-bound run would show.
             cpu_ratio: sig(median(raw.map((r) => r.cpuUsPerFile)) / median(dh.map((r) => r.cpuUsPerFile))),
+          });
+          // Against raw on the same number of connections as the hub's pool (a run after the others in each round).
+          const poolRatios = dh.map((r, i) => r.rate / rawPool[i]!.rate);
+          ctx.report({
+            name: 'files_per_s_vs_raw_pool',
+            system: 'dialoghub',
+            clients: n,
+            value: sig(median(poolRatios)),
+            unit: 'x',
+            connections: FTP_DEFAULTS.connections,
+            of: `files_per_s(dialoghub) / files_per_s(raw on ${FTP_DEFAULTS.connections} connections), median of the rounds`,
+            rounds: poolRatios.map((r) => sig(r)),
           });
         } finally {
           await bench.close();
@@ -379,7 +397,7 @@ interface RoundResult {
 }
 
 class FilesBench {
-  private rawClient: Client | null = null;
+  private readonly rawClients: Client[] = [];
 
   private constructor(
     private readonly s: BenchServer,
@@ -450,25 +468,40 @@ class FilesBench {
    * (STOR to a temporary name, SIZE, RNFR/RNTO), to separate the cost of that
    * protocol from the adapter's and the hub's own.
    */
-  async rawRound(d: RoundResult, atomic = false): Promise<RoundResult> {
+  /**
+   * The same transfers bare. `connections` > 1: the downloads, then the
+   * uploads, shared out on that many basic-ftp clients as the hub's pool
+   * shares its own (each takes the next when done with its last).
+   */
+  async rawRound(d: RoundResult, atomic = false, connections = 1): Promise<RoundResult> {
     const c2h = this.dir('raw', 'c2h');
     mkdirSync(c2h, { recursive: true });
     mkdirSync(this.dir('raw', 'h2c'), { recursive: true });
     // Untimed: the client files, written straight to the server's disk.
     const names = d.clientSizes.map((_, i) => `${String(i + 1).padStart(16, '0')}.1.dhm`);
     d.clientSizes.forEach((size, i) => writeFileSync(join(c2h, names[i]!), Buffer.alloc(size, 0x63)));
-    if (this.rawClient === null) {
-      this.rawClient = new Client(30_000);
-      await this.rawClient.access({ host: this.s.host, port: this.s.port, user: 'anonymous', password: 'anonymous@' });
+    while (this.rawClients.length < connections) {
+      const c = new Client(30_000);
+      await c.access({ host: this.s.host, port: this.s.port, user: 'anonymous', password: 'anonymous@' });
+      this.rawClients.push(c);
     }
-    const c = this.rawClient;
+    const clients = this.rawClients.slice(0, connections);
+    const c = clients[0]!;
     const base = `raw-${this.n}`;
     const hubFiles = d.hubSizes.map((size) => Buffer.alloc(size, 0x64));
+    const shared = async (count: number, op: (client: Client, i: number) => Promise<void>): Promise<void> => {
+      let next = 0;
+      await Promise.all(
+        clients.map(async (client) => {
+          for (let i = next++; i < count; i = next++) await op(client, i);
+        }),
+      );
+    };
     const c0 = process.cpuUsage();
     const t0 = clock();
     for (let t = 0; t < d.ticks; t++) await c.list(`${base}/c2h`);
-    for (let i = 0; i < d.downloads; i++) {
-      await c.downloadTo(
+    await shared(d.downloads, async (client, i) => {
+      await client.downloadTo(
         new Writable({
           write(_chunk, _e, cb) {
             cb();
@@ -476,26 +509,26 @@ class FilesBench {
         }),
         `${base}/c2h/${names[i % names.length]!}`,
       );
-    }
-    for (let i = 0; i < d.uploads; i++) {
+    });
+    await shared(d.uploads, async (client, i) => {
       const file = hubFiles[i % hubFiles.length]!;
       const final = `${base}/h2c/${names[i % names.length]!.replace('.1.dhm', '.dhm')}`;
       if (!atomic) {
-        await c.uploadFrom(Readable.from([file]), final);
-        continue;
+        await client.uploadFrom(Readable.from([file]), final);
+        return;
       }
       const tmp = final.replace(/\.dhm$/, '.tmp');
-      await c.uploadFrom(Readable.from([file]), tmp);
-      if ((await c.size(tmp)) !== file.length) throw new Error(`raw: ${tmp} has the wrong size`);
-      await c.rename(tmp, final);
-    }
+      await client.uploadFrom(Readable.from([file]), tmp);
+      if ((await client.size(tmp)) !== file.length) throw new Error(`raw: ${tmp} has the wrong size`);
+      await client.rename(tmp, final);
+    });
     const sec = seconds(clock() - t0);
     const c1 = process.cpuUsage(c0);
     return { ...d, rate: this.n / sec, seconds: sec, cpuUsPerFile: (c1.user + c1.system) / this.n, late: 0 };
   }
 
   async close(): Promise<void> {
-    this.rawClient?.close();
+    for (const c of this.rawClients) c.close();
     await this.transport.close();
     await this.h.close();
   }
