@@ -17,7 +17,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, memoryCredentials, type DialogClient } from '@dialoghub/client';
-import { DHMB_FORMAT, FtpClientTransport } from '../src/index.js';
+import { DHMB_FORMAT, FtpClientTransport, type TickReport } from '../src/index.js';
 import { CHAT, VirtualTimers, World, contact, utf8, type Engine, type HubRigOptions } from './scenario-kit.js';
 import type { TestServer } from './servers.js';
 
@@ -171,6 +171,37 @@ export function runScenarios(label: string, options: ScenarioOptions): void {
       expect(clientFile.frames.length).toBeLessThanOrEqual(6);
       expect(w.hub.received(0xa1)).toHaveLength(30);
       expect(new Set(a.messages).size).toBe(30);
+    });
+
+    it('an idle client (decision 0006): half an hour of 30 s ticks and polls costs one Sync exchange per 5 minutes of silence — the hub uploads the Sync, the engine downloads it once and uploads its Null once, nothing else moves', async () => {
+      const w = await world();
+      const a = await registered(w, 'a', 0xa1);
+      await w.idle(3);
+      const ticks0 = w.hub.ticks.length;
+      const polls0 = a.polls.length;
+      const syncs0 = syncsTo(w, 0xa1).length;
+      for (let i = 0; i < 60; i++) {
+        await w.hub.advance(30_000);
+        await w.round();
+      }
+      const ticks = w.hub.ticks.slice(ticks0);
+      const polls = a.polls.slice(polls0);
+      const sum = (rs: readonly TickReport[], k: 'downloaded' | 'uploaded' | 'unchanged' | 'failed'): number => rs.reduce((n, r) => n + r[k], 0);
+      const syncs = syncsTo(w, 0xa1).length - syncs0;
+      // 30 min of silence: a Sync after 5 min, answered within two rounds, so the next one 5 min later.
+      expect(syncs).toBeGreaterThanOrEqual(5);
+      expect(syncs).toBeLessThanOrEqual(6);
+      // Each exchange: one hub upload (the Sync; no bare ack for the Null, no upload only to acknowledge),
+      // one download of the client's file (the Null) …
+      expect(sum(ticks, 'uploaded')).toBe(syncs);
+      expect(sum(ticks, 'downloaded')).toBe(syncs);
+      // … one client download (the Sync) and one upload (the Null); every other poll is a SIZE.
+      expect(sum(polls, 'downloaded')).toBe(syncs);
+      expect(sum(polls, 'uploaded')).toBe(syncs);
+      expect(sum(polls, 'unchanged')).toBe(polls.length - syncs);
+      expect(sum(ticks, 'failed') + sum(polls, 'failed')).toBe(0);
+      expect(w.hub.eventsOf('clientOffline')).toEqual([]);
+      expect(a.isOnline).toBe(true);
     });
 
     it('a file over maxFileBytes in the mailbox (a broken or hostile client) is refused once (what arrives beyond the limit is discarded), never downloaded again, and the hub keeps serving', async () => {
