@@ -578,6 +578,8 @@ export async function idleDialoghub(s: BenchServer, meter: ByteMeter, k: number,
     const m0 = meter.read();
     let uploads = 0;
     let downloads = 0;
+    // What the adapter says it moved (TickReport.bytes), to compare with what the server saw.
+    let counted = 0;
     const split = { hub: 0, clients: 0 };
     for (let i = 0; i < cycles; i++) {
       clk.advanceBy(IDLE_POLL_MS);
@@ -589,6 +591,7 @@ export async function idleDialoghub(s: BenchServer, meter: ByteMeter, k: number,
       if (r.failed > 0) throw new Error(`idle: a hub tick failed: ${r.errors.join('; ')}`);
       uploads += r.uploaded;
       downloads += r.downloaded;
+      counted += r.bytes;
       await settle();
       const b = meter.read().bytes;
       for (const t of transports) {
@@ -596,6 +599,7 @@ export async function idleDialoghub(s: BenchServer, meter: ByteMeter, k: number,
         if (p.failed > 0) throw new Error(`idle: a client poll failed: ${p.errors.join('; ')}`);
         uploads += p.uploaded;
         downloads += p.downloaded;
+        counted += p.bytes;
       }
       split.clients += meter.read().bytes - b;
       trace?.(i, `clients: syncs so far ${clients.map((c) => c.syncs).join(',')}, duplicates ${clients.map((c) => c.duplicates).join(',')}`);
@@ -607,6 +611,7 @@ export async function idleDialoghub(s: BenchServer, meter: ByteMeter, k: number,
     return {
       meter: ByteMeter.delta(m0, m1),
       detail: {
+        adapter_counted_bytes: Math.round((counted / k) * scale),
         hub_side_bytes: Math.round((split.hub / k) * scale),
         client_side_bytes: Math.round((split.clients / k) * scale),
         syncs_answered_per_client_hour: sig((clients.reduce((a, c) => a + c.syncs, 0) / k) * scale),

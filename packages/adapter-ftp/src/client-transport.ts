@@ -299,6 +299,7 @@ export class FtpClientTransport implements ClientTransport {
   private async runPoll(only: readonly FtpClientLink[] | undefined): Promise<TickReport> {
     const report = new ReportBuilder(++this.polls);
     if (this.closed) return report.build(0);
+    const before = this.conn.counts;
     this.conn.beginRound();
     const links = (only ?? [...this.linkSet]).filter((l) => this.linkSet.has(l)).sort((a, b) => (a.session < b.session ? -1 : 1));
     for (const link of links) {
@@ -306,6 +307,7 @@ export class FtpClientTransport implements ClientTransport {
       await this.write(link, report);
       if (link.done) this.linkSet.delete(link);
     }
+    report.carried([before], [this.conn.counts]);
     const built = report.build(this.linkSet.size);
     this.onPoll(built);
     return built;

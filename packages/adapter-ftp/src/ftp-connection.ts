@@ -22,7 +22,8 @@
  *   was sent, then `RNFR`/`RNTO` onto the final name (which replaces it).
  *   A reader therefore never sees a partial file under a final name.
  */
-import { Client, FTPError, FileInfo } from 'basic-ftp';
+import { Client, FTPError, FileInfo, type FTPContext } from 'basic-ftp';
+import type { Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import type { ResolvedServer } from './options.js';
 
@@ -69,10 +70,73 @@ export class FileTooLargeError extends RangeError {
   override readonly name = 'FileTooLargeError';
 }
 
+/** What the sockets of one client carried, so far. */
+export interface ConnectionCounts {
+  /** Bytes sent and received by the FTP layer on the control and data connections (for FTPS: before encryption, plus the control connection's TLS handshake). */
+  readonly bytes: number;
+  /** Data connections opened (one per listing, download or upload). */
+  readonly dataConnections: number;
+}
+
+/**
+ * Counts the bytes of every socket basic-ftp gives a client (`FTPContext`'s
+ * `socket` and `dataSocket`, whose setters it wraps on the instance), and its
+ * data connections. A socket's count is read when asked; once replaced (or
+ * the client dropped) it is added to the total and forgotten.
+ */
+class SocketTally {
+  private settled = 0;
+  private readonly live = new Set<Socket>();
+  private connections = 0;
+
+  get counts(): ConnectionCounts {
+    let bytes = this.settled;
+    for (const s of this.live) bytes += s.bytesRead + s.bytesWritten;
+    return { bytes, dataConnections: this.connections };
+  }
+
+  /** Wraps the socket setters of `ctx` (one client's context). */
+  watch(ctx: FTPContext): void {
+    const proto = Object.getPrototypeOf(ctx) as object;
+    for (const [prop, data] of [['socket', false], ['dataSocket', true]] as const) {
+      const desc = Object.getOwnPropertyDescriptor(proto, prop);
+      if (desc?.get === undefined || desc.set === undefined) continue; // another basic-ftp: no counts, nothing breaks
+      const { get, set } = desc;
+      const swap = (old: Socket | undefined, next: Socket | undefined): void => this.swap(old, next, data);
+      Object.defineProperty(ctx, prop, {
+        configurable: true,
+        get(this: FTPContext) {
+          return get.call(this) as unknown;
+        },
+        set(this: FTPContext, next: Socket | undefined) {
+          const old = get.call(this) as Socket | undefined;
+          set.call(this, next);
+          if (old !== next) swap(old, next);
+        },
+      });
+    }
+  }
+
+  /** The client is gone: what its sockets carried is settled. */
+  settle(): void {
+    for (const s of this.live) this.settled += s.bytesRead + s.bytesWritten;
+    this.live.clear();
+  }
+
+  private swap(old: Socket | undefined, next: Socket | undefined, data: boolean): void {
+    if (old !== undefined && this.live.delete(old)) this.settled += old.bytesRead + old.bytesWritten;
+    if (next !== undefined) {
+      this.live.add(next);
+      if (data) this.connections++;
+    }
+  }
+}
+
 export class FtpConnection {
   private client: Client | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private roundFailure: Error | null = null;
+  private readonly tally = new SocketTally();
   private closed = false;
   private home: string | null = null;
   /** Directories made sure of since the last connect. */
@@ -90,6 +154,11 @@ export class FtpConnection {
   /** The login directory (`PWD` after login), once connected. */
   get loginDir(): string | null {
     return this.home;
+  }
+
+  /** What this connection's sockets carried so far, across reconnects. */
+  get counts(): ConnectionCounts {
+    return this.tally.counts;
   }
 
   /** True while a control connection is open. */
@@ -229,6 +298,7 @@ export class FtpConnection {
     this.client = null;
     const s = this.server;
     const client = new Client(s.timeoutMs);
+    this.tally.watch(client.ftp);
     try {
       await client.access({
         host: s.host,
@@ -242,6 +312,7 @@ export class FtpConnection {
       if (this.workDir !== '.') await client.ensureDir(this.workDir === '' ? '/' : this.workDir);
     } catch (error) {
       client.close();
+      this.tally.settle();
       const failure = new ConnectError(error);
       this.roundFailure = failure;
       throw failure;
@@ -255,6 +326,7 @@ export class FtpConnection {
   private drop(why: string): void {
     if (this.client === null) return;
     this.client.close();
+    this.tally.settle();
     this.client = null;
     this.onDisconnect(why);
   }

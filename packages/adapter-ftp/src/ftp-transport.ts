@@ -294,8 +294,10 @@ export class FtpTransport implements HubTransport {
         if (s.phase === 'open') this.closing(s, s.out.append(fitFrames({ kind: 'close', reason: 'shutdown', reconnect: CLOSE_REASON_RECONNECT.shutdown }, this.options.limits)));
       }
       const report = new ReportBuilder(++this.ticks);
+      const before = this.pool.map((c) => c.counts);
       for (const c of this.pool) c.beginRound();
       await this.uploadAll(report);
+      report.carried(before, this.pool.map((c) => c.counts));
       this.options.onTick(report.build(0));
     }
     for (const s of this.sessions.values()) this.rejectPending(s, new Error('the FTP transport stopped'));
@@ -363,6 +365,7 @@ export class FtpTransport implements HubTransport {
   private async runTick(): Promise<TickReport> {
     const report = new ReportBuilder(++this.ticks);
     if (this.phase !== 'started') return report.build(0);
+    const before = this.pool.map((c) => c.counts);
     for (const c of this.pool) c.beginRound();
     try {
       await this.ensureDirs();
@@ -383,10 +386,14 @@ export class FtpTransport implements HubTransport {
     }
     // Let the hub step what arrived, so its answers leave with this tick's uploads.
     await nextTurn();
-    if (this.phase !== 'started') return report.build(this.openLinks);
+    if (this.phase !== 'started') {
+      report.carried(before, this.pool.map((c) => c.counts));
+      return report.build(this.openLinks);
+    }
     this.expire();
     await this.uploadAll(report);
     await this.collect(report);
+    report.carried(before, this.pool.map((c) => c.counts));
     const built = report.build(this.openLinks);
     this.options.onTick(built);
     return built;

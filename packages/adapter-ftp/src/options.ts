@@ -82,6 +82,14 @@ export interface TickReport {
   readonly delivered: number;
   /** Links open after the tick (hub side) or of this transport (client side). */
   readonly links: number;
+  /**
+   * Bytes the FTP layer sent and received during the tick or poll — commands,
+   * replies, listings, files — on all its connections (for FTPS counted before
+   * encryption, plus TLS handshakes of the control connections).
+   */
+  readonly bytes: number;
+  /** Data connections opened during the tick or poll. */
+  readonly dataConnections: number;
   /** Why operations failed, at most one entry per failure. */
   readonly errors: readonly string[];
 }

@@ -200,9 +200,27 @@ describe('the client finds out by SIZE whether its hub file changed', () => {
     expect(await p.client.poll()).toMatchObject({ downloaded: 1, unchanged: 0, failed: 0 });
     expect(seqs(p.frames)).toEqual([1]);
     for (let i = 0; i < 3; i++) expect(await p.client.poll()).toMatchObject({ downloaded: 0, unchanged: 1, uploaded: 0, failed: 0 });
+    // What an idle poll costs, to the byte: one command and its one-line reply, no data connection.
+    const size = p.hubFileSize();
+    const idle = await p.client.poll();
+    expect(idle).toMatchObject({ unchanged: 1, dataConnections: 0 });
+    expect(idle.bytes).toBe(`SIZE h2c/${p.link.session}.dhm\r\n`.length + `213 ${size}\r\n`.length);
     await p.write([syncMsg(2)]);
-    expect(await p.client.poll()).toMatchObject({ downloaded: 1, unchanged: 0, failed: 0 });
+    const read = await p.client.poll();
+    expect(read).toMatchObject({ downloaded: 1, unchanged: 0, failed: 0, dataConnections: 1 });
+    // The SIZE, then EPSV and RETR with their replies, then the file itself on the data connection.
+    expect(read.bytes).toBeGreaterThan(idle.bytes + p.hubFileSize());
     expect(seqs(p.frames)).toEqual([1, 2]);
+    // The hub's ticks count what they moved too: an upload is a data connection.
+    const tick = await (async () => {
+      const done = p.hub.execute({ type: 'writeDialog', commandId: 999, link: 1, clientId: CLIENT, messages: [syncMsg(3)] } as unknown as TransportCommand);
+      const r = await p.hub.tick();
+      await done;
+      return r;
+    })();
+    expect(tick).toMatchObject({ uploaded: 1 });
+    expect(tick.dataConnections).toBe(2); // the NLST and the STOR
+    expect(tick.bytes).toBeGreaterThan(p.hubFileSize());
     await p.client.close();
     await p.hub.stop();
   });

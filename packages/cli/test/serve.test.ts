@@ -225,7 +225,7 @@ describe('dialoghub serve as a process', () => {
       [1, 'shop', null],
       [2, 'office', 'ignoreNew'],
     ]);
-  });
+  }, 180_000); // three server processes and a burst: a generous bound on a loaded machine (no timing is asserted)
 
   it.skipIf(spawnSync('openssl', ['version']).status !== 0)('serves TLS with --tls-key and --tls-cert', async () => {
     const key = join(dir, 'key.pem');
