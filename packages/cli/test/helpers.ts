@@ -93,6 +93,14 @@ export async function populatedHub(dir: string): Promise<{ hub: Hub; transport: 
   return { hub, transport, clock };
 }
 
+/** Every wait still pending, across all waiters: what a test that timed out was stuck on. */
+const PENDING = new Map<() => void, string>();
+
+/** The waits not satisfied yet (their `what`), oldest first — print them when a test times out. */
+export function pendingWaits(): string[] {
+  return [...PENDING.values()];
+}
+
 /**
  * Resolves when `check` holds, re-checked on every `poke` (the tests poke on
  * each captured log line or client event). Waits are for events only, never
@@ -105,16 +113,18 @@ export class Waiter {
     for (const w of [...this.waiting]) w();
   }
 
-  /** `what` names the wait where it is written (the call site reads as what it waits for). */
-  until<T>(check: () => T | undefined, _what: string): Promise<T> {
+  /** `what` names the wait where it is written, and in `pendingWaits()` while it is not satisfied. */
+  until<T>(check: () => T | undefined, what: string): Promise<T> {
     return new Promise<T>((resolve) => {
       const attempt = (): void => {
         const v = check();
         if (v === undefined) return;
         this.waiting.delete(attempt);
+        PENDING.delete(attempt);
         resolve(v);
       };
       this.waiting.add(attempt);
+      PENDING.set(attempt, what);
       attempt();
     });
   }

@@ -27,7 +27,7 @@ import { parseServe, runServe } from '../src/commands/serve.js';
 import { eventLine } from '../src/serve/event-lines.js';
 import { profileSpec } from '../src/serve/profile-spec.js';
 import { semiSpaceMiB } from '../src/serve/young-generation.js';
-import { cli, lines, MAIN, REPO, Waiter } from './helpers.js';
+import { cli, lines, MAIN, pendingWaits, REPO, Waiter } from './helpers.js';
 import { EXIT, StoreFailedError } from '../src/errors.js';
 
 
@@ -158,7 +158,9 @@ const isOnline = (relogon: boolean) => (e: ClientEmitted): e is Extract<ClientEm
 const isOffline = (e: ClientEmitted): e is Extract<ClientEmitted, { type: 'offline' }> => e.type === 'offline';
 
 describe('dialoghub serve as a process', () => {
-  it('registers a client, stops on SIGTERM telling it shutdown, restarts from its data with nothing lost, survives SIGKILL mid-dialog', async () => {
+  it('registers a client, stops on SIGTERM telling it shutdown, restarts from its data with nothing lost, survives SIGKILL mid-dialog', async ({ onTestFailed }) => {
+    // If it ever runs out of time (seen twice on a heavily loaded machine), it says what it was still waiting for.
+    onTestFailed(() => console.error(`still waiting for: ${JSON.stringify(pendingWaits())}`));
     const data = join(dir, 'data');
 
     // 1. First run: a client registers and exchanges a message.
