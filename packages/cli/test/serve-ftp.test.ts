@@ -170,7 +170,8 @@ describe('dialoghub serve --ftp', () => {
       const reading = serve.logged.find((l) => l.event === 'tick' && (l['downloaded'] as number) > 0 && (l['delivered'] as number) > 0);
       expect(reading).toBeDefined();
       expect(reading!.level).toBeGreaterThanOrEqual(30);
-      expect(reading!.msg).toMatch(/^tick \d+: [1-9]\d* downloaded, \d+ uploaded, \d+ deleted, \d+ failed \([1-9]\d* delivered, 1 link\)/);
+      expect(reading!.msg).toMatch(/^tick \d+: [1-9]\d* downloaded, \d+ uploaded, \d+ deleted, \d+ failed \([1-9]\d* delivered, 1 link, [1-9]\d* bytes\)/);
+      expect(reading!['dataConnections']).toBeGreaterThanOrEqual(2); // the listing and the download, at least
       expect(serve.logged.some((l) => l.event === 'tick' && (l['uploaded'] as number) > 0 && l.level === 30)).toBe(true);
       // Idle ticks are debug, active ones info, ticks with a failure (a client replacing its file mid-download) warn.
       const ticks = serve.logged.filter((l) => l.event === 'tick');
@@ -327,17 +328,17 @@ describe('serve --ftp helpers', () => {
   });
 
   it('a tick line: info when files moved, warn with the errors when an operation failed, debug when idle', () => {
-    const base = { tick: 4, listed: 2, downloaded: 0, uploaded: 0, deleted: 0, failed: 0, delivered: 0, links: 1, errors: [] };
+    const base = { tick: 4, listed: 2, downloaded: 0, unchanged: 0, uploaded: 0, deleted: 0, failed: 0, delivered: 0, links: 1, bytes: 160, dataConnections: 1, errors: [] };
     expect(tickLine(base)).toEqual({
       level: 'debug',
-      fields: { event: 'tick', tick: 4, listed: 2, downloaded: 0, uploaded: 0, deleted: 0, failed: 0, delivered: 0, links: 1 },
-      msg: 'tick 4: 0 downloaded, 0 uploaded, 0 deleted, 0 failed (0 delivered, 1 link)',
+      fields: { event: 'tick', tick: 4, listed: 2, downloaded: 0, uploaded: 0, deleted: 0, failed: 0, delivered: 0, links: 1, bytes: 160, dataConnections: 1 },
+      msg: 'tick 4: 0 downloaded, 0 uploaded, 0 deleted, 0 failed (0 delivered, 1 link, 160 bytes)',
     });
-    expect(tickLine({ ...base, downloaded: 1, uploaded: 2, delivered: 1, links: 2 })).toMatchObject({ level: 'info', msg: 'tick 4: 1 downloaded, 2 uploaded, 0 deleted, 0 failed (1 delivered, 2 links)' });
+    expect(tickLine({ ...base, downloaded: 1, uploaded: 2, delivered: 1, links: 2, bytes: 1200 })).toMatchObject({ level: 'info', msg: 'tick 4: 1 downloaded, 2 uploaded, 0 deleted, 0 failed (1 delivered, 2 links, 1200 bytes)' });
     expect(tickLine({ ...base, failed: 1, errors: ['upload 00000000000000a1: 552 disk full'] })).toEqual({
       level: 'warn',
-      fields: { event: 'tick', tick: 4, listed: 2, downloaded: 0, uploaded: 0, deleted: 0, failed: 1, delivered: 0, links: 1, errors: ['upload 00000000000000a1: 552 disk full'] },
-      msg: 'tick 4: 0 downloaded, 0 uploaded, 0 deleted, 1 failed (0 delivered, 1 link): upload 00000000000000a1: 552 disk full',
+      fields: { event: 'tick', tick: 4, listed: 2, downloaded: 0, uploaded: 0, deleted: 0, failed: 1, delivered: 0, links: 1, bytes: 160, dataConnections: 1, errors: ['upload 00000000000000a1: 552 disk full'] },
+      msg: 'tick 4: 0 downloaded, 0 uploaded, 0 deleted, 1 failed (0 delivered, 1 link, 160 bytes): upload 00000000000000a1: 552 disk full',
     });
   });
 });

@@ -136,14 +136,14 @@ function nonEmpty(v: string | undefined): string | undefined {
 
 /** A log line for one tick's report: `info` when it moved files, `warn` when something failed, `debug` when idle. */
 export function tickLine(report: TickReport): { readonly level: 'debug' | 'info' | 'warn'; readonly fields: Record<string, unknown>; readonly msg: string } {
-  const { tick, listed, downloaded, uploaded, deleted, failed, delivered, links, errors } = report;
-  const fields: Record<string, unknown> = { event: 'tick', tick, listed, downloaded, uploaded, deleted, failed, delivered, links };
+  const { tick, listed, downloaded, uploaded, deleted, failed, delivered, links, bytes, dataConnections, errors } = report;
+  const fields: Record<string, unknown> = { event: 'tick', tick, listed, downloaded, uploaded, deleted, failed, delivered, links, bytes, dataConnections };
   if (failed > 0) fields['errors'] = errors;
   const level = failed > 0 ? 'warn' : downloaded + uploaded + deleted + delivered > 0 ? 'info' : 'debug';
   const why = failed > 0 ? `: ${errors.join('; ')}` : '';
   return {
     level,
     fields,
-    msg: `tick ${tick}: ${downloaded} downloaded, ${uploaded} uploaded, ${deleted} deleted, ${failed} failed (${delivered} delivered, ${links} link${links === 1 ? '' : 's'})${why}`,
+    msg: `tick ${tick}: ${downloaded} downloaded, ${uploaded} uploaded, ${deleted} deleted, ${failed} failed (${delivered} delivered, ${links} link${links === 1 ? '' : 's'}, ${bytes} bytes)${why}`,
   };
 }
