@@ -83,22 +83,36 @@ export const HEADER_BYTES = 52;
 /** An epoch (or session) of all zeros: none. */
 export const NO_EPOCH = '0000000000000000';
 
-const DIRECTION_CODE: Readonly<Record<Direction, number>> = { clientToHub: 1, hubToClient: 2 };
-const FLAG_ENDED = 0x01;
+/** Direction codes and the `ended` flag, shared by every format's header (DHMB's, and legacy-hub/1's supplement). */
+export const DIRECTION_CODE: Readonly<Record<Direction, number>> = { clientToHub: 1, hubToClient: 2 };
+export const FLAG_ENDED = 0x01;
 const FLAG_PADDED = 0x02;
 
 function safeCount(name: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a safe non-negative integer, got ${n}`);
 }
 
-function hex64(name: string, s: string): bigint {
+/** The checks every format's `encode` makes on the values it is given (a session id, safe counts, generation ≥ 1). */
+export function checkFileValues(file: MailboxFile): void {
+  if (!isSessionId(file.session)) throw new TypeError(`not a session id: ${JSON.stringify(file.session)}`);
+  safeCount('generation', file.generation);
+  safeCount('base', file.base);
+  safeCount('peerAck', file.peerAck);
+  if (file.generation < 1) throw new RangeError('generation must be at least 1');
+}
+
+/** 16 lower-case hex digits as a 64-bit value. @throws TypeError otherwise. */
+export function hex64(name: string, s: string): bigint {
   if (typeof s !== 'string' || !/^[0-9a-f]{16}$/.test(s)) throw new TypeError(`${name} must be 16 lower-case hex digits, got ${JSON.stringify(s)}`);
   return BigInt(`0x${s}`);
 }
 
-function fail(code: FormatError['code'], message: string): { readonly ok: false; readonly error: FormatError } {
+/** A failed `decode`. */
+export function formatFailure(code: FormatError['code'], message: string): { readonly ok: false; readonly error: FormatError } {
   return { ok: false, error: { code, message } };
 }
+
+const fail = formatFailure;
 
 /**
  * Format v1 (`DHMB`), little-endian:
@@ -125,11 +139,7 @@ export const DHMB_FORMAT: MailboxFormat = Object.freeze({
   padding: true,
 
   encode(file: MailboxFile): Uint8Array {
-    if (!isSessionId(file.session)) throw new TypeError(`not a session id: ${JSON.stringify(file.session)}`);
-    safeCount('generation', file.generation);
-    safeCount('base', file.base);
-    safeCount('peerAck', file.peerAck);
-    if (file.generation < 1) throw new RangeError('generation must be at least 1');
+    checkFileValues(file);
     if (file.frames.length > 0xffff_ffff) throw new RangeError('too many frames for one file');
     const padding = file.padding ?? 0;
     safeCount('padding', padding);

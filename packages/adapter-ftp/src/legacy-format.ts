@@ -43,7 +43,7 @@
  * `cxnreq.hub` and `<ID>.gov`; see the docs for why and what it would take.
  */
 import { decodeFrame, encodeFrame, isU32, isU32Id, type ClientId, type CodecLimits, type DialogMessage, type Frame, type Result } from '@dialoghub/core';
-import type { FormatError, MailboxFile, MailboxFormat } from './format.js';
+import { DIRECTION_CODE, FLAG_ENDED, checkFileValues, formatFailure as fail, hex64, type FormatError, type MailboxFile, type MailboxFormat } from './format.js';
 import { isSessionId, type Direction } from './names.js';
 import {
   answerToLegacyAnswer,
@@ -80,8 +80,6 @@ type PartKind = keyof typeof LEGACY_PART_KINDS;
 /** The frame kinds of the supplement: 1 in the legacy parts, 2 the core's frame bytes. */
 export const LEGACY_FRAME_PLACES = Object.freeze({ legacy: 1, native: 2 } as const);
 
-const DIRECTION_CODE: Readonly<Record<Direction, number>> = { clientToHub: 1, hubToClient: 2 };
-const FLAG_ENDED = 0x01;
 /** Supplement bytes up to and with the part count. */
 const SUPPLEMENT_HEADER_BYTES = 52;
 /** The smallest supplement: the header, a frame count, the length. */
@@ -171,15 +169,6 @@ function encodePart(part: Part): Uint8Array {
     default:
       return assertNever(part.kind);
   }
-}
-
-function safeCount(name: string, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a safe non-negative integer, got ${n}`);
-}
-
-function hex64(name: string, s: string): bigint {
-  if (typeof s !== 'string' || !/^[0-9a-f]{16}$/.test(s)) throw new TypeError(`${name} must be 16 lower-case hex digits, got ${JSON.stringify(s)}`);
-  return BigInt(`0x${s}`);
 }
 
 /** The supplement being written: little-endian fields and byte strings, joined at `finish`. */
@@ -279,9 +268,6 @@ class In {
   }
 }
 
-function fail(code: FormatError['code'], message: string): { readonly ok: false; readonly error: FormatError } {
-  return { ok: false, error: { code, message } };
-}
 
 const PART_DIRECTION: Readonly<Record<PartKind, Direction>> = {
   cnxRequests: 'clientToHub',
@@ -394,11 +380,7 @@ export function legacyHubFormat(options: LegacyHubFormatOptions = {}): MailboxFo
     name: 'legacy-hub/1',
 
     encode(file: MailboxFile): Uint8Array {
-      if (!isSessionId(file.session)) throw new TypeError(`not a session id: ${JSON.stringify(file.session)}`);
-      safeCount('generation', file.generation);
-      safeCount('base', file.base);
-      safeCount('peerAck', file.peerAck);
-      if (file.generation < 1) throw new RangeError('generation must be at least 1');
+      checkFileValues(file);
       const timestamp = epochMsToTicks(Math.floor(now()));
       const parts: Part[] = [];
       const placed: Placed[] = [];

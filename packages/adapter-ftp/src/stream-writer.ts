@@ -170,9 +170,10 @@ export class StreamWriter {
 
   /** The upload of `snapshot` succeeded. */
   uploaded(snapshot: Snapshot): void {
+    // An older snapshot's success says nothing new: snapshots count up in generation and change.
     if (snapshot.file.generation < this.uploadedGeneration) return;
     this.uploadedGeneration = snapshot.file.generation;
-    this.uploadedChange = Math.max(this.uploadedChange, snapshot.change);
+    this.uploadedChange = snapshot.change;
     this.uploadedConsumed = snapshot.consumed;
     this.uploadedEpoch = snapshot.consumedEpoch;
     if (this.urgentUpTo !== null && snapshot.consumedEpoch === this.consumedEpoch && snapshot.consumed >= this.urgentUpTo) this.urgentUpTo = null;

@@ -6,28 +6,18 @@
  * suite itself waits on events (a frame at a peer, a fact at the hub), never
  * on time; the pump only makes the mailbox deliver them.
  */
-import { PeerInbox, type TestPeer, type TransportHarness } from '@dialoghub/adapter-tests';
+import { peerOfLink, type TransportHarness } from '@dialoghub/adapter-tests';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { FtpClientTransport, FtpTransport, type FtpClientLink } from '../src/index.js';
+import { DHMB_FORMAT, FtpClientTransport, FtpTransport, type MailboxFormat } from '../src/index.js';
 import type { TestServer } from './servers.js';
 
-/** A conformance-suite peer on a mailbox link. */
-export function peerOf(link: FtpClientLink): TestPeer {
-  const inbox = new PeerInbox();
-  link.onFrame((frame) => inbox.push(frame));
-  link.onClose(() => inbox.end());
-  return {
-    send: (frame) => link.send(frame),
-    receive: () => inbox.next(),
-    // Ends the session from the client's side: what was sent before still reaches the hub, then the end.
-    drop: () => link.close(),
-  };
-}
-
-/** A harness on `server` (already running); `teardown` stops the pump and disposes of the server. */
-export function mailboxHarness(server: TestServer): TransportHarness {
-  const transport = new FtpTransport({ server: server.options, remoteDir: server.mailboxDir });
-  const clients = new FtpClientTransport({ server: server.options, remoteDir: server.mailboxDir });
+/**
+ * A harness on `server` (already running), with `format` on both sides;
+ * `teardown` stops the pump and disposes of the server.
+ */
+export function mailboxHarness(server: TestServer, format: MailboxFormat = DHMB_FORMAT): TransportHarness {
+  const transport = new FtpTransport({ server: server.options, remoteDir: server.mailboxDir, format });
+  const clients = new FtpClientTransport({ server: server.options, remoteDir: server.mailboxDir, format });
   let running = true;
   const pump = (async () => {
     while (running) {
@@ -38,7 +28,7 @@ export function mailboxHarness(server: TestServer): TransportHarness {
   })();
   return {
     transport,
-    connect: async () => peerOf(await clients.connect()),
+    connect: async () => peerOfLink(await clients.connect()),
     teardown: async () => {
       running = false;
       await pump;

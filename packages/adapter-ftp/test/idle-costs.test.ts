@@ -17,7 +17,7 @@
  * with the frames the hub would write, so each file's size is known.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { DEFAULT_CODEC_LIMITS, type CloseReason, type DialogMessage, type Frame } from '@dialoghub/core';
+import { DEFAULT_CODEC_LIMITS, type CloseReason, type DialogMessage } from '@dialoghub/core';
 import { ManualClock, type TransportCommand, type TransportEvent } from '@dialoghub/runtime';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
@@ -28,6 +28,7 @@ import {
   FtpClientTransport,
   FtpTransport,
   sessionId,
+  type ClientFrame,
   type FtpClientLink,
   type HubFrame,
   type MailboxFile,
@@ -40,7 +41,7 @@ const S1 = sessionId('5e55100000000001');
 const EPOCH = 'e90c000000000abc';
 const CLIENT = 0x1a2b;
 
-const REGISTER: Frame = {
+const REGISTER: ClientFrame = {
   kind: 'request',
   request: { kind: 'register', requestId: 1, clientId: CLIENT as never, profileId: 1 as never, contact: { name: 'Ada', phone: '', email: '' }, environment: {} },
 };

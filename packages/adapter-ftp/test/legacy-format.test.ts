@@ -11,12 +11,11 @@
 import { gunzipSync } from 'node:zlib';
 import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import { fc } from '@fast-check/vitest';
 import { DEFAULT_CODEC_LIMITS, encodeFrame, type Frame } from '@dialoghub/core';
 import type { TransportCommand, TransportEvent } from '@dialoghub/runtime';
-import { runTransportConformance, PeerInbox, type TransportHarness } from '@dialoghub/adapter-tests';
+import { runTransportConformance } from '@dialoghub/adapter-tests';
 import {
   FtpClientTransport,
   FtpTransport,
@@ -40,6 +39,7 @@ import {
   type FtpLogEntry,
   type MailboxFile,
 } from '../src/index.js';
+import { mailboxHarness } from './harness.js';
 import { startFtpSrv, type TestServer } from './servers.js';
 
 const T0 = Date.UTC(2026, 11, 7, 9, 30);
@@ -524,35 +524,4 @@ describe('legacy-hub/1 through FtpTransport on ftp-srv', () => {
 
 // ---- the conformance suite, with this format ----------------------------------------
 
-/** The conformance harness of harness.ts with `format` on both sides (a copy: that harness takes no options). */
-function legacyHarness(s: TestServer): TransportHarness {
-  const transport = new FtpTransport({ server: s.options, remoteDir: s.mailboxDir, format: LEGACY_HUB_FORMAT });
-  const clients = new FtpClientTransport({ server: s.options, remoteDir: s.mailboxDir, format: LEGACY_HUB_FORMAT });
-  let running = true;
-  const pump = (async () => {
-    while (running) {
-      await transport.tick();
-      await clients.poll();
-      await nextTurn();
-    }
-  })();
-  return {
-    transport,
-    connect: async () => {
-      const link = await clients.connect();
-      const inbox = new PeerInbox();
-      link.onFrame((frame) => inbox.push(frame));
-      link.onClose(() => inbox.end());
-      return { send: (frame) => link.send(frame), receive: () => inbox.next(), drop: () => link.close() };
-    },
-    teardown: async () => {
-      running = false;
-      await pump;
-      await transport.stop();
-      await clients.close();
-      await s.dispose();
-    },
-  };
-}
-
-runTransportConformance('ftp mailbox, legacy-hub/1 format (ftp-srv)', async () => legacyHarness(await startFtpSrv()));
+runTransportConformance('ftp mailbox, legacy-hub/1 format (ftp-srv)', async () => mailboxHarness(await startFtpSrv(), LEGACY_HUB_FORMAT));

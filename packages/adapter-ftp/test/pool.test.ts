@@ -5,9 +5,8 @@
  * command settles once, every answer reaches its client.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Frame } from '@dialoghub/core';
 import type { TransportCommand, TransportEvent } from '@dialoghub/runtime';
-import { FtpClientTransport, FtpTransport, type FtpClientLink, type FtpLogEntry, type HubFrame } from '../src/index.js';
+import { FtpClientTransport, FtpTransport, type ClientFrame, type FtpClientLink, type FtpLogEntry, type HubFrame } from '../src/index.js';
 import { seededHex64 } from './scenario-kit.js';
 import { startFtpSrv, type TestServer } from './servers.js';
 
@@ -17,7 +16,7 @@ afterEach(async () => {
   server = null;
 });
 
-const register = (i: number): Frame => ({
+const register = (i: number): ClientFrame => ({
   kind: 'request',
   request: { kind: 'register', requestId: i, clientId: (0x100 + i) as never, profileId: 1 as never, contact: { name: `c${i}`, phone: '', email: '' }, environment: {} },
 });

@@ -3,9 +3,9 @@
  * sockets: plain TCP, and TLS with a throwaway certificate (when `openssl`
  * is available to make one).
  */
-import { runTransportConformance, type TransportSetup } from '@dialoghub/adapter-tests';
+import { peerOfLink, runTransportConformance, type TransportSetup } from '@dialoghub/adapter-tests';
 import { connectTcp, TcpTransport, type TcpClientLink, type TcpTransportOptions, type TlsClientOptions } from '../src/index.js';
-import { hasOpenssl, peerOf, testCertificate } from './helpers.js';
+import { hasOpenssl, testCertificate } from './helpers.js';
 
 const setup =
   (server: () => TcpTransportOptions, client: () => TlsClientOptions | undefined): TransportSetup =>
@@ -18,7 +18,7 @@ const setup =
         const tls = client();
         const link = await connectTcp({ port: transport.address().port, ...(tls === undefined ? {} : { tls }) });
         links.push(link);
-        return peerOf(link);
+        return peerOfLink(link);
       },
       teardown: async () => {
         await transport.stop();

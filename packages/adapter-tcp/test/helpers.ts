@@ -1,27 +1,15 @@
 /**
- * Test helpers for the TCP adapter: a `TestPeer` on a client link (for the
- * conformance suite), a throwaway certificate made with the `openssl`
- * binary, and small waits on events.
+ * Test helpers for the TCP adapter: a raw peer (bytes in, decoded frames
+ * out), a throwaway certificate made with the `openssl` binary, and small
+ * waits on events. (A `TestPeer` on a client link is adapter-tests'
+ * `peerOfLink`.)
  */
-import { PeerInbox, WatchList, type TestPeer } from '@dialoghub/adapter-tests';
+import { WatchList } from '@dialoghub/adapter-tests';
 import { clientId, decodeFrame, encodeFrame, profileId, type Frame, type Request } from '@dialoghub/core';
 import { connect, type Socket } from 'node:net';
-import { FrameParser, lengthPrefixed, type ClientFrame, type TcpClientLink } from '../src/index.js';
+import { FrameParser, lengthPrefixed, type ClientFrame } from '../src/index.js';
 
 export { hasOpenssl, testCertificate, type TestCertificate } from '@dialoghub/adapter-tests';
-
-/** A conformance-suite peer driven by a TCP client link. */
-export function peerOf(link: TcpClientLink): TestPeer {
-  const inbox = new PeerInbox();
-  link.onFrame((frame) => inbox.push(frame));
-  link.onClose(() => inbox.end());
-  return {
-    send: (frame) => link.send(frame),
-    receive: () => inbox.next(),
-    // close() ends the stream after what was written: the hub gets every frame, then the FIN.
-    drop: () => link.close(),
-  };
-}
 
 // ---- a raw peer: bytes in, decoded frames out -----------------------------------
 

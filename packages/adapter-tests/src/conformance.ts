@@ -83,9 +83,10 @@ const isInput =
  * Call it at the top level of the adapter's test file:
  *
  * ```ts
- * runTransportConformance('memory', () => {
- *   const network = createMemoryNetwork();
- *   return { transport: network.transport, connect: async () => peerOf(network.connect()), teardown: () => network.transport.stop() };
+ * runTransportConformance('my adapter', () => {
+ *   const transport = new MyTransport();
+ *   // peerOfLink: a TestPeer from a client link with send / onFrame / onClose / close
+ *   return { transport, connect: async () => peerOfLink(await connectMyClient(transport)), teardown: () => transport.stop() };
  * });
  * ```
  *

@@ -14,7 +14,7 @@
  */
 export { runTransportConformance, type ConformanceOptions } from './conformance.js';
 export type { TransportHarness, TransportSetup, TestPeer, PeerEvent, ClientFrame, HubFrame } from './harness.js';
-export { PeerInbox } from './peer-inbox.js';
+export { PeerInbox, peerOfLink, type PeerLink } from './peer-inbox.js';
 export { RecordingTransport, type TransportRecordEntry } from './recording-transport.js';
 export { checkTransportRules } from './transport-rules.js';
 export { GatedStore } from './gated-store.js';

@@ -6,7 +6,7 @@
  * suite as `receive`. Order is kept; nothing is dropped; after the end,
  * `next` keeps resolving `ended`.
  */
-import type { HubFrame, PeerEvent } from './harness.js';
+import type { ClientFrame, HubFrame, PeerEvent, TestPeer } from './harness.js';
 
 const ENDED: PeerEvent = Object.freeze({ kind: 'ended' });
 
@@ -51,4 +51,21 @@ export class PeerInbox {
     if (waiter !== undefined) waiter(event);
     else this.items.push(event);
   }
+}
+
+/** What `peerOfLink` needs of a client link: the shape the TCP and FTP adapters' client links share. */
+export interface PeerLink {
+  send(frame: ClientFrame): void | Promise<void>;
+  onFrame(listener: (frame: HubFrame) => void): unknown;
+  onClose(listener: () => void): unknown;
+  /** Ends the link from the client's side, after what was sent before (the hub gets every frame, then the end). */
+  close(): void;
+}
+
+/** A conformance-suite peer driven by a client link: frames into a `PeerInbox`, `drop` is the link's `close()`. */
+export function peerOfLink(link: PeerLink): TestPeer {
+  const inbox = new PeerInbox();
+  link.onFrame((frame) => inbox.push(frame));
+  link.onClose(() => inbox.end());
+  return { send: (frame) => link.send(frame), receive: () => inbox.next(), drop: () => link.close() };
 }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientId, LinkId, ProfileId } from '@dialoghub/core';
 import { Hub, JournalStore, ManualClock, type HubTransport, type TransportCommand, type TransportEvent } from '@dialoghub/runtime';
-import { memoryIo, runCli } from '../src/index.js';
+import { memoryIo, runCli, type CliIo } from '../src/index.js';
 
 export const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const MAIN = join(REPO, 'packages/cli/src/main.ts');
@@ -18,6 +18,25 @@ export interface Ran {
   readonly code: number;
   readonly out: string;
   readonly err: string;
+}
+
+/** One JSON log line of `serve`. */
+export type LogLine = Record<string, unknown> & { readonly msg?: string; readonly event?: string; readonly level?: number };
+
+/** An in-process `CliIo` whose standard output is parsed as JSON log lines; every line pokes `waiter`. */
+export function capturedLog(env: Record<string, string | undefined> = {}): { readonly io: CliIo; readonly logged: LogLine[]; readonly raw: string[]; readonly waiter: Waiter } {
+  const logged: LogLine[] = [];
+  const raw: string[] = [];
+  const waiter = new Waiter();
+  const io: CliIo = {
+    ...memoryIo(env),
+    writeOut: (text) => {
+      raw.push(text);
+      logged.push(JSON.parse(text) as LogLine);
+      waiter.poke();
+    },
+  };
+  return { io, logged, raw, waiter };
 }
 
 /** `dialoghub …argv` in this process. */

@@ -15,35 +15,29 @@ import { FtpSrv, FileSystem } from 'ftp-srv';
 import { FtpClientTransport, type FtpServerOptions } from '@dialoghub/adapter-ftp';
 import { connect, memoryCredentials, type ClientEmitted, type DialogClient } from '@dialoghub/client';
 import { MAILBOX_TIMINGS } from '@dialoghub/core';
-import { memoryIo, type CliIo } from '../src/index.js';
 import { parseServe, runServe, type ServeCommandResult } from '../src/commands/serve.js';
 import { parseFtpUrl, redacted, tickLine } from '../src/serve/ftp-target.js';
 import { freePort, hasOpenssl, startFtpSrv, testCertificate, type TestServer } from '../../adapter-ftp/test/servers.js';
-import { cli, lines, Waiter } from './helpers.js';
+import { capturedLog, cli, lines, Waiter, type LogLine } from './helpers.js';
 
 /** Poll period of both sides, in wall-clock ms: the waits below are for events, this only makes them come soon. */
 const POLL = '20';
 
-type LogLine = Record<string, unknown> & { readonly msg?: string; readonly event?: string; readonly level?: number };
 
 
 /** `serve` in this process with captured JSON log lines. */
 class InProcessServe {
-  readonly logged: LogLine[] = [];
-  readonly raw: string[] = [];
-  readonly waiter = new Waiter();
+  readonly logged: LogLine[];
+  readonly raw: string[];
+  readonly waiter: Waiter;
   readonly result: Promise<ServeCommandResult>;
   private stopWith: (reason: string) => void = () => undefined;
 
   constructor(o: Record<string, unknown>, env: Record<string, string | undefined> = {}) {
-    const io: CliIo = {
-      ...memoryIo(env),
-      writeOut: (text) => {
-        this.raw.push(text);
-        this.logged.push(JSON.parse(text) as LogLine);
-        this.waiter.poke();
-      },
-    };
+    const { io, logged, raw, waiter } = capturedLog(env);
+    this.logged = logged;
+    this.raw = raw;
+    this.waiter = waiter;
     const until = new Promise<string>((resolve) => (this.stopWith = resolve));
     this.result = runServe({ ...parseServe(o), until, stdoutIsTty: false }, { io });
     // A start failure settles `result` early: wake the waits so they fail with it rather than time out.

@@ -22,16 +22,15 @@ import { connect, memoryCredentials, type ClientEmitted, type DialogClient } fro
 import { clientId, type ClientId, type LinkId, type Policy, type ProfileId } from '@dialoghub/core';
 import { JournalStore, type HubStore } from '@dialoghub/runtime';
 import { replayFile } from '@dialoghub/sim';
-import { memoryIo, runInspect, type CliIo } from '../src/index.js';
+import { runInspect } from '../src/index.js';
 import { parseServe, runServe } from '../src/commands/serve.js';
 import { eventLine } from '../src/serve/event-lines.js';
 import { profileSpec } from '../src/serve/profile-spec.js';
 import { semiSpaceMiB } from '../src/serve/young-generation.js';
-import { cli, lines, MAIN, pendingWaits, REPO, Waiter } from './helpers.js';
+import { capturedLog, cli, lines, MAIN, pendingWaits, REPO, Waiter, type LogLine } from './helpers.js';
 import { EXIT, StoreFailedError } from '../src/errors.js';
 
 
-export type LogLine = Record<string, unknown> & { readonly msg?: string; readonly event?: string };
 
 
 export interface Exit {
@@ -296,15 +295,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
   });
 
   it('in process: JSON lines, one per event, a clean stop when `until` resolves, and --trace', async () => {
-    const logged: LogLine[] = [];
-    const waiter = new Waiter();
-    const io: CliIo = {
-      ...memoryIo(),
-      writeOut: (text) => {
-        logged.push(JSON.parse(text) as LogLine);
-        waiter.poke();
-      },
-    };
+    const { io, logged, waiter } = capturedLog();
     let stop: (reason: string) => void = () => undefined;
     const until = new Promise<string>((resolve) => (stop = resolve));
     const options = { ...parseServe({ port: '0', adminPort: '0', data: join(dir, 'in-process'), profile: ['3:desk:seniority'], trace: join(dir, 'in-process.dht') }), until, stdoutIsTty: false };
@@ -337,15 +328,7 @@ describe('dialoghub serve: options and failures (exit 2, one line)', () => {
 
 describe('serve: a store failure', () => {
   it('stops the hub without a snapshot, releases the data directory and ends runServe with StoreFailedError (exit code 4)', async () => {
-    const logged: LogLine[] = [];
-    const waiter = new Waiter();
-    const io: CliIo = {
-      ...memoryIo(),
-      writeOut: (text) => {
-        logged.push(JSON.parse(text) as LogLine);
-        waiter.poke();
-      },
-    };
+    const { io, logged, waiter } = capturedLog();
     let failing = false;
     const data = join(dir, 'store-fails');
     const options = {

@@ -238,6 +238,14 @@ function renumberAfter(pending: readonly Outgoing[], after: number): Outgoing[] 
   return pending.filter((m) => m.body.type !== 'null').map((m, i) => ({ ...m, seq: after + 1 + i }));
 }
 
+/** What aligning the dialog with the hub's `ok` gives: the dialog, what to resend, what is now acknowledged, and a conflict if any. */
+export interface Adopted {
+  readonly dialog: ClientDialog;
+  readonly resend: readonly DialogMessage[];
+  readonly acked: readonly Outgoing[];
+  readonly conflict: SeqConflict | null;
+}
+
 /**
  * Aligns the dialog with a login's `ok` (`lastReceived` = the hub's `inSeq`)
  * and returns the messages to resend, in order. Keep-alives are not resent
@@ -248,12 +256,7 @@ function renumberAfter(pending: readonly Outgoing[], after: number): Outgoing[] 
 export function adoptLogin(
   d: ClientDialog,
   lastReceived: number,
-): {
-  readonly dialog: ClientDialog;
-  readonly resend: readonly DialogMessage[];
-  readonly acked: readonly Outgoing[];
-  readonly conflict: SeqConflict | null;
-} {
+): Adopted {
   // Only a synced dialog has counts the hub's can be compared with; a fresh
   // one is numbered after the hub's count whatever it is.
   const conflict: SeqConflict | null = d.synced && lastReceived > d.outSeq ? { outSeq: d.outSeq, lastReceived } : null;
@@ -288,12 +291,7 @@ export function adoptLogin(
 export function adoptSync(
   d: ClientDialog,
   lastReceived: number,
-): {
-  readonly dialog: ClientDialog;
-  readonly resend: readonly DialogMessage[];
-  readonly acked: readonly Outgoing[];
-  readonly conflict: SeqConflict | null;
-} {
+): Adopted {
   if (!d.synced || lastReceived > d.outSeq) return adoptLogin(d, lastReceived);
   const a = applyAck(d, lastReceived);
   return { dialog: a.dialog, resend: a.dialog.unacked.map((m) => ({ seq: m.seq, ack: a.dialog.inSeq, body: m.body })), acked: a.acked, conflict: null };
