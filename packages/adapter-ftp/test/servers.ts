@@ -8,13 +8,16 @@
  *   (permission denied, disk full) or held in flight;
  * - `startVsftpd`: Debian's vsftpd started from a throwaway config in the
  *   foreground, stopped by its PID. When it cannot start, `vsftpdUnavailable()`
- *   says why, so the caller can skip loudly.
+ *   says why, so the caller can skip loudly. With `diskRootSizeBytes`, the
+ *   directory it serves is a tmpfs of that size in a mount namespace of its
+ *   own, which really fills up (ENOSPC: `VsftpdServer.disk`);
+ *   `vsftpdSmallDiskUnavailable()` says why that cannot run.
  *
  * Both can be stopped and started again on the same port and root (a server
  * restart in the middle of a scenario).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,7 +190,11 @@ export async function startFtpSrv(options: FtpSrvOptions = {}): Promise<TestServ
 // ---- vsftpd ---------------------------------------------------------------------------
 
 const VSFTPD = '/usr/sbin/vsftpd';
+const UNSHARE = '/usr/bin/unshare';
+/** `f_type` of a tmpfs (linux/magic.h TMPFS_MAGIC). */
+const TMPFS_MAGIC = 0x01021994;
 let unavailable: string | null | undefined;
+let smallDiskUnavailable: string | null | undefined;
 
 /**
  * Why vsftpd cannot run here, or null when it can (checked once: the binary,
@@ -205,6 +212,37 @@ export async function vsftpdUnavailable(): Promise<string | null> {
     unavailable = `vsftpd did not start: ${error instanceof Error ? error.message : String(error)}`;
   }
   return unavailable;
+}
+
+/**
+ * Why vsftpd cannot run here on a small disk of its own
+ * (`diskRootSizeBytes`), or null when it can (checked once: vsftpd itself,
+ * `unshare`, and a trial start whose disk is seen as a tmpfs of the size
+ * asked, fills up to its last byte and is freed again).
+ */
+export async function vsftpdSmallDiskUnavailable(): Promise<string | null> {
+  if (smallDiskUnavailable !== undefined) return smallDiskUnavailable;
+  const why = await vsftpdUnavailable();
+  if (why !== null) return (smallDiskUnavailable = why);
+  if (!existsSync(UNSHARE)) return (smallDiskUnavailable = `${UNSHARE} is not installed (apt-get install util-linux)`);
+  let server: VsftpdServer | null = null;
+  try {
+    const size = 64 * 1024;
+    server = await startVsftpd({ diskRootSizeBytes: size });
+    const disk = server.disk!;
+    const total = disk.totalBytes();
+    if (total !== size) throw new Error(`the daemon's disk holds ${total} bytes, ${size} were asked`);
+    disk.fill();
+    if (disk.freeBytes() !== 0) throw new Error(`${disk.freeBytes()} bytes still free once filled`);
+    disk.free();
+    if (disk.freeBytes() !== size) throw new Error(`${disk.freeBytes()} of ${size} bytes free once freed`);
+    smallDiskUnavailable = null;
+  } catch (error) {
+    smallDiskUnavailable = `vsftpd on a tmpfs in a mount namespace of its own (unshare --mount) did not work: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    await server?.dispose();
+  }
+  return smallDiskUnavailable;
 }
 
 /** Waits until 127.0.0.1:`port` accepts a connection, trying at most `tries` times (the daemon's bind is the event). */
@@ -261,6 +299,34 @@ export interface VsftpdOptions {
    * no limit. Change it for the next start with `VsftpdServer.throttle`.
    */
   readonly maxRateBytesPerSecond?: number;
+  /**
+   * The directory served (`diskRoot`, the `box/` the mailbox lives in) is a
+   * tmpfs of this many bytes (a multiple of the page size, 4096), mounted in
+   * a mount namespace of the daemon's own (`unshare --mount`, root without a
+   * user namespace: vsftpd switches to `games`): writes beyond it fail with
+   * ENOSPC, as on a full disk. Only the daemon sees that tmpfs; it goes away
+   * with the daemon's last process. The test process reaches it through
+   * `/proc/<daemon>/root` (`diskRoot`, `disk`) while the daemon runs.
+   * `restart` mounts a new, empty one. Default: the served directory is on
+   * the machine's disk (no namespace).
+   */
+  readonly diskRootSizeBytes?: number;
+}
+
+/** The small disk of a vsftpd started with `diskRootSizeBytes`, as the daemon sees it (it must be running). */
+export interface SmallDisk {
+  /** Its size in bytes (`statfs`). */
+  totalBytes(): number;
+  /** Bytes free on it now (`statfs`). */
+  freeBytes(): number;
+  /**
+   * Fills it to the last byte: writes a file `filler` in `diskRoot` (outside
+   * the mailbox) until the kernel answers ENOSPC. Returns the bytes the
+   * filler holds in all.
+   */
+  fill(): number;
+  /** Removes the filler (no error when there is none). */
+  free(): void;
 }
 
 /** A vsftpd test server. */
@@ -271,6 +337,8 @@ export interface VsftpdServer extends TestServer {
    * daemon running now keep theirs.
    */
   throttle(bytesPerSecond: number | null): void;
+  /** The served directory's small disk (`diskRootSizeBytes`), or null when it is on the machine's disk. */
+  readonly disk: SmallDisk | null;
 }
 
 /** A rate for `anon_max_rate`: a positive integer, or null (no limit). */
@@ -284,11 +352,14 @@ function rate(name: string, bytesPerSecond: number | null): number | null {
  * login as `games`, a root-owned `anon_root` with a writable `box/` (the
  * mailbox lives in `box/mailbox`), passive ports on loopback,
  * `seccomp_sandbox=NO`, foreground, stopped by PID; with
- * `maxRateBytesPerSecond`, transfers throttled by `anon_max_rate`. The config
- * is written at each start (`throttle` changes it for the next).
+ * `maxRateBytesPerSecond`, transfers throttled by `anon_max_rate`; with
+ * `diskRootSizeBytes`, `box/` on a tmpfs of that size (`VsftpdOptions`). The
+ * config is written at each start (`throttle` changes it for the next).
  */
 export async function startVsftpd(options: VsftpdOptions = {}): Promise<VsftpdServer> {
   let maxRate = rate('maxRateBytesPerSecond', options.maxRateBytesPerSecond ?? null);
+  const diskSize = options.diskRootSizeBytes ?? null;
+  if (diskSize !== null && !(Number.isSafeInteger(diskSize) && diskSize > 0 && diskSize % 4096 === 0)) throw new RangeError(`diskRootSizeBytes: a positive multiple of 4096, got ${diskSize}`);
   const base = mkdtempSync(join(tmpdir(), 'dialoghub-vsftpd-'));
   chmodSync(base, 0o755);
   const root = join(base, 'root');
@@ -343,7 +414,12 @@ export async function startVsftpd(options: VsftpdOptions = {}): Promise<VsftpdSe
   const start = async (): Promise<void> => {
     writeFileSync(config, `${[...lines, ...(maxRate === null ? [] : [`anon_max_rate=${maxRate}`])].join('\n')}\n`, { mode: 0o600 });
     let out = '';
-    const c = spawn(VSFTPD, [config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // With a small disk: a new mount namespace (private propagation: nothing leaks to the machine's), the tmpfs
+    // mounted on box/ in it, then the shell replaced by vsftpd — one process, whose id is the daemon's.
+    const c =
+      diskSize === null
+        ? spawn(VSFTPD, [config], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(UNSHARE, ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o "size=$1,mode=0755,uid=5,gid=60" dialoghub-box "$2" && exec "$3" "$4"', 'sh', String(diskSize), box, VSFTPD, config], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     c.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     c.on('error', (e) => (out += String(e)));
@@ -368,6 +444,47 @@ export async function startVsftpd(options: VsftpdOptions = {}): Promise<VsftpdSe
       }
     }
   };
+  /** `box` as the running daemon sees it (its mount namespace, through /proc). */
+  const inDaemon = (): string => {
+    const c: ChildProcess | null = child;
+    if (c === null || c.pid === undefined || c.exitCode !== null) throw new Error('vsftpd is not running: its disk cannot be reached');
+    return `/proc/${c.pid}/root${box}`;
+  };
+  const statOf = (): { readonly total: number; readonly free: number } => {
+    const st = statfsSync(inDaemon());
+    if (st.type !== TMPFS_MAGIC) throw new Error(`the daemon's ${box} is not a tmpfs (f_type 0x${st.type.toString(16)})`);
+    return { total: st.blocks * st.bsize, free: st.bfree * st.bsize };
+  };
+  const disk: SmallDisk | null =
+    diskSize === null
+      ? null
+      : {
+          totalBytes: () => statOf().total,
+          freeBytes: () => statOf().free,
+          fill: () => {
+            const chunk = Buffer.alloc(64 * 1024, 0x5a);
+            const fd = openSync(join(inDaemon(), 'filler'), 'a');
+            let written = 0;
+            try {
+              // Bounded: a tmpfs of diskSize bytes takes at most diskSize; a write that takes nothing is the end.
+              for (let i = 0; i <= diskSize / 4096 + 1; i++) {
+                let n: number;
+                try {
+                  n = writeSync(fd, chunk);
+                } catch (error) {
+                  if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return written;
+                  throw error;
+                }
+                if (n === 0) return written;
+                written += n;
+              }
+              throw new Error(`the disk of ${diskSize} bytes took ${written} bytes and no ENOSPC`);
+            } finally {
+              closeSync(fd);
+            }
+          },
+          free: () => rmSync(join(inDaemon(), 'filler'), { force: true }),
+        };
   try {
     await start();
   } catch (error) {
@@ -378,7 +495,16 @@ export async function startVsftpd(options: VsftpdOptions = {}): Promise<VsftpdSe
   return {
     name: options.tls === true ? 'vsftpd (FTPS)' : 'vsftpd',
     options: { host: '127.0.0.1', port, timeoutMs: 10_000, ...(cert === null ? {} : { tls: { ca: cert.cert } }) },
-    diskRoot: box,
+    // On a small disk: the tmpfs, seen through the daemon while it runs (else the empty mount point).
+    get diskRoot(): string {
+      if (disk === null) return box;
+      try {
+        return inDaemon();
+      } catch {
+        return box;
+      }
+    },
+    disk,
     mailboxDir: 'box/mailbox',
     stop,
     restart: start,
