@@ -59,3 +59,5 @@ export {
   legacyHubFormat,
   type LegacyHubFormatOptions,
 } from './legacy-format.js';
+// An unmodified legacy fleet served by a dialoghub hub (docs/adapters/ftp-legacy.md §10).
+export * from './legacy-bridge/index.js';
