@@ -264,6 +264,31 @@ describe('legacy bridge: an unmodified Hub fleet on a dialoghub hub', () => {
     expect(hubClient(w, old)?.status).toBe('enabled');
   });
 
+  it('a NewConnection naming a running client\'s ClientID gets InvalidID and leaves that client\'s session alone', async () => {
+    const w = await world();
+    const a = client(w, 1);
+    await registered(w, a);
+    const taken = a.clientId!;
+    let draws = 0;
+    const b = new LegacyFleetClient({
+      server: { host: '127.0.0.1', port: w.server.options.port! },
+      dir: DIR,
+      profileId: 2,
+      nextClientId: () => (draws++ === 0 ? taken : 0x7000_0001),
+      nowMs: () => w.clock.now(),
+    });
+    w.clients.push(b);
+    await b.launch();
+    await until(w, 'b registered under another id', () => b.phase === 'running');
+    expect(b.clientId).toBe(0x7000_0001);
+    expect(b.events.some((e) => /invalid ?id/i.test(e))).toBe(true);
+    expect(online(w, a)).toBe(true);
+    expect(w.events.filter((e) => e.type === 'clientOffline')).toEqual([]);
+    const before = handled(w, a);
+    a.postLog('toujours là');
+    await until(w, 'a still heard', () => handled(w, a) === before + 1);
+  });
+
   it('two clients posting at once lose a request to B16; the lost one re-posts when it sees a newer answer, and both register', async () => {
     const w = await world();
     let release!: () => void;

@@ -367,16 +367,24 @@ export class LegacyBridge {
       return;
     }
     const known = state.clients.get(id);
-    const l = this.liveOf(id);
+    // Asked on a link of its own: a NewConnection naming a ClientID in use must not end that client's session
+    // (the hub answers invalidId); only an ok makes this link the client's.
+    const l = newLive();
     const answer = await this.ask(id, l, request.value, true);
-    if (answer === null) return;
+    if (answer === null) {
+      this.endLink(l);
+      return;
+    }
     if (answer.code === 'ok') {
       if (answer.secret === null) {
-        // Only a repeated registration whose secret was already used gets none: the hub treats the id as taken.
+        // The hub issues a secret with every registration it admits (protocol.md §10): without one the bridge could never log the client in.
         this.log('error', 'noSecret', id, 'the hub admitted a registration without issuing a secret');
         this.endLink(l);
         return;
       }
+      const previous = this.live.get(id);
+      if (previous !== undefined) this.endLink(previous);
+      this.live.set(id, l);
       const client: BridgeClient = {
         secret: answer.secret,
         status: 'enabled',
@@ -917,7 +925,7 @@ export class LegacyBridge {
   private liveOf(id: number): Live {
     let l = this.live.get(id);
     if (l === undefined) {
-      l = { link: null, inbox: [], waiters: new Map(), hubSize: null, needsRelogin: false, govDirty: false, hubReset: false, closeReason: null };
+      l = newLive();
       this.live.set(id, l);
     }
     return l;
@@ -931,6 +939,10 @@ export class LegacyBridge {
   private log(level: BridgeLogEntry['level'], event: string, clientId: number | null, detail: string): void {
     this.onLog({ level, event, clientId, detail });
   }
+}
+
+function newLive(): Live {
+  return { link: null, inbox: [], waiters: new Map(), hubSize: null, needsRelogin: false, govDirty: false, hubReset: false, closeReason: null };
 }
 
 /** No such file: 550, or 551 to `RETR` from ftp-srv, which answers every failed download so (ftp.md §15). */
