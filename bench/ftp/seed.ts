@@ -27,10 +27,24 @@
  * online queue with TTL 10. That is the seed's cheapest hour: its files grow
  * afterwards (B21: ~260 Syncs a day in each `.gov`, Nulls in each `.hub`).
  *
- * Also in the seed's favour: each participant keeps one control connection
- * open for the whole hour (no connect and login per transfer), and FluentFTP's
- * checksum verification and remote-directory checks (§2) are not simulated.
- * The figure is therefore a lower bound of what the seed transfers.
+ * Connections. The original's `NetEngin` (Hubcore/Net/NetEngin.cs, the
+ * FluentFTP version hub-protocol.md §2 describes) opens a new FTP client for
+ * every call — `using (var ftpClient = CreateFtpClient()) { ftpClient.Connect();
+ * … }` — so every call logs in again: greeting, USER, PASS, FEAT, … . The
+ * client's dialog tick makes one call per file (download `.gov`, upload
+ * `.hub`). The governor's tick is read two ways: in the one version of
+ * `ClientsManager` whose source is at hand, `ProcessDownloads` /
+ * `ProcessUploads` hand all of a tick's files to one batch call each
+ * (`perCall`); hub-protocol.md §7, reconstructed from the final source,
+ * handles each file's failure on its own, as a call per file does
+ * (`perFile`: the governor logs in for every file too). `SeedConnections`:
+ * `perCall` and `perFile` log in for every call (a basic-ftp `access()`:
+ * greeting, USER, PASS, FEAT, TYPE I, STRU F, OPTS UTF8 ON; no QUIT);
+ * `kept` keeps one control connection per participant for the whole hour
+ * instead — the bound the first measurements used. In all three, FluentFTP's
+ * `SIZE` before a download, its checksum verification and its
+ * remote-directory checks on upload (`createRemoteDir`) are not simulated:
+ * the figures are lower bounds of what the seed transfers, `kept` the lowest.
  */
 import { Client } from 'basic-ftp';
 import { Readable, Writable } from 'node:stream';
@@ -68,7 +82,12 @@ const ENVIRONMENT: LegacyClientEnvironment = {
 export interface SeedIo {
   download(path: string): Promise<Uint8Array>;
   upload(path: string, bytes: Uint8Array): Promise<void>;
+  /** Runs `work` as one `NetEngin` call: on one control connection (a new login per call with `perCall`). */
+  session<T>(work: (io: SeedIo) => Promise<T>): Promise<T>;
 }
+
+/** How the simulated seed connects: a login per `NetEngin` call (the governor's per tick or per file), or one connection kept all hour. */
+export type SeedConnections = 'perFile' | 'perCall' | 'kept';
 
 /**
  * Files in memory instead of on the server: the seed's hours before the
@@ -86,6 +105,10 @@ export class MemoryIo implements SeedIo {
 
   async upload(path: string, bytes: Uint8Array): Promise<void> {
     this.files.set(path, bytes);
+  }
+
+  session<T>(work: (io: SeedIo) => Promise<T>): Promise<T> {
+    return work(this);
   }
 }
 
@@ -105,6 +128,17 @@ export class SeedFtp implements SeedIo {
     await client.access({ host, port, user: 'anonymous', password: 'anonymous@' });
     await client.ensureDir(home);
     return new SeedFtp(client, await client.pwd());
+  }
+
+  /** A login and nothing else: the connection `NetEngin` opens for one call (the account's login directory is the home). */
+  static async login(host: string, port: number): Promise<SeedFtp> {
+    const client = new Client(30_000);
+    await client.access({ host, port, user: 'anonymous', password: 'anonymous@' });
+    return new SeedFtp(client, '/');
+  }
+
+  session<T>(work: (io: SeedIo) => Promise<T>): Promise<T> {
+    return work(this);
   }
 
   async ensureDir(dir: string): Promise<void> {
@@ -135,6 +169,35 @@ export class SeedFtp implements SeedIo {
   }
 }
 
+/** `NetEngin` as the original uses it: every call a new FTP client, connected and logged in, closed after the call. */
+export class SeedFtpPerCall implements SeedIo {
+  /** Logins made (one per call). */
+  logins = 0;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+  ) {}
+
+  download(path: string): Promise<Uint8Array> {
+    return this.session((io) => io.download(path));
+  }
+
+  upload(path: string, bytes: Uint8Array): Promise<void> {
+    return this.session((io) => io.upload(path, bytes));
+  }
+
+  async session<T>(work: (io: SeedIo) => Promise<T>): Promise<T> {
+    const ftp = await SeedFtp.login(this.host, this.port);
+    this.logins++;
+    try {
+      return await work(ftp);
+    } finally {
+      ftp.close();
+    }
+  }
+}
+
 interface Online {
   ttl: number;
   lastClientMessageId: number;
@@ -158,6 +221,8 @@ export class SeedGovernor {
     public ftp: SeedIo,
     private readonly dir: string,
     private readonly now: () => number,
+    /** A tick's downloads in one NetEngin call and its uploads in another (the batch overloads); false: a call per file. */
+    private readonly batch = true,
   ) {}
 
   /** Untimed setup: the files and queue as they are right after every client's Start. */
@@ -183,8 +248,15 @@ export class SeedGovernor {
     // 1. ProcessDownloads, in reverse order of the queue.
     const downloads = [...this.pendingDownloads].reverse();
     this.pendingDownloads.clear();
-    for (const name of downloads) {
-      const wire = await this.ftp.download(`${this.dir}/${name}`);
+    // One NetEngin call for the tick's downloads (its batch overload), or one per file (§7's per-file failure handling).
+    const fetchAll = async (io: SeedIo): Promise<Uint8Array[]> => {
+      const got: Uint8Array[] = [];
+      for (const name of downloads) got.push(await io.download(`${this.dir}/${name}`));
+      return got;
+    };
+    const wires = this.batch ? await this.ftp.session(fetchAll) : await fetchAll(this.ftp);
+    for (const [i, name] of downloads.entries()) {
+      const wire = wires[i]!;
       const plain = decodeLegacyTransfer(wire);
       if (!plain.ok) throw new Error(`seed governor: ${name}: ${plain.error.message}`);
       if (name === 'cxnreq.hub') continue; // no request newer than the last processed (idle)
@@ -211,10 +283,16 @@ export class SeedGovernor {
     // 3. ProcessUploads.
     const uploads = [...this.pendingUploads];
     this.pendingUploads.clear();
-    for (const name of uploads) {
-      const id = Number.parseInt(name.slice(0, -4), 16);
-      await this.ftp.upload(`${this.dir}/${name}`, this.encodeGov(id, this.online.get(id)?.gov ?? []));
-    }
+    if (uploads.length === 0) return;
+    // One NetEngin call for the tick's uploads (its batch overload), or one per file.
+    const putAll = async (io: SeedIo): Promise<void> => {
+      for (const name of uploads) {
+        const id = Number.parseInt(name.slice(0, -4), 16);
+        await io.upload(`${this.dir}/${name}`, this.encodeGov(id, this.online.get(id)?.gov ?? []));
+      }
+    };
+    if (this.batch) await this.ftp.session(putAll);
+    else await putAll(this.ftp);
   }
 
   get onlineCount(): number {
