@@ -32,12 +32,13 @@
  * every call — `using (var ftpClient = CreateFtpClient()) { ftpClient.Connect();
  * … }` — so every call logs in again: greeting, USER, PASS, FEAT, … . The
  * client's dialog tick makes one call per file (download `.gov`, upload
- * `.hub`). The governor's tick is read two ways: in the one version of
- * `ClientsManager` whose source is at hand, `ProcessDownloads` /
- * `ProcessUploads` hand all of a tick's files to one batch call each
- * (`perCall`); hub-protocol.md §7, reconstructed from the final source,
- * handles each file's failure on its own, as a call per file does
- * (`perFile`: the governor logs in for every file too). `SeedConnections`:
+ * `.hub`). The governor's tick: hub-protocol.md §7, reconstructed from the
+ * final source, downloads each pending file and keeps each failed one for
+ * the next tick on its own, as a call per file does (`perFile`: the governor
+ * logs in for every file too); the one version of `ClientsManager` at hand
+ * to read, an early one (its `ProcessDialog` still throws
+ * `NotImplementedException`), handed all of a tick's files to one batch call
+ * each (`perCall`, a lower bound). `SeedConnections`:
  * `perCall` and `perFile` log in for every call (a basic-ftp `access()`:
  * greeting, USER, PASS, FEAT, TYPE I, STRU F, OPTS UTF8 ON; no QUIT);
  * `kept` keeps one control connection per participant for the whole hour
