@@ -16,6 +16,7 @@ export {
   type ClientFrame,
   type HubFrame,
 } from './transport.js';
+export { combineTransports, CombinedTransport, type CombinedTransportOptions, type CombinedRoute } from './combined-transport.js';
 export { systemClock, ManualClock, type Clock, type CancelTimer } from './clock.js';
 export { LinkIdAllocator } from './link-ids.js';
 export { ClientLinkEvents, type LinkEnding } from './client-link-events.js';
