@@ -222,6 +222,15 @@ export class LegacyBridge {
   }
 
   /**
+   * Loads the saved state (the first tick does it too): call it at start to
+   * fail early on a state file that cannot be used (`BridgeStateError`).
+   */
+  async open(): Promise<void> {
+    if (this.closed) throw new Error('the legacy bridge is closed');
+    if (this.state === null) this.adopt(await this.store.load());
+  }
+
+  /**
    * One round of the governor's loop (see the theory of operation). Ticks
    * never overlap: a call during a tick returns that tick's report.
    */
@@ -255,7 +264,7 @@ export class LegacyBridge {
   async resetConnectionFiles(): Promise<void> {
     if (this.closed) throw new Error('the legacy bridge is closed');
     while (this.running !== null) await this.running.catch(() => {});
-    const state = this.state ?? (this.state = await this.store.load());
+    const state = this.state ?? this.adopt(await this.store.load());
     state.lastRequestId = 0;
     state.answers = [];
     await this.store.save(state);
@@ -272,18 +281,7 @@ export class LegacyBridge {
     this.errors = [];
     this.ticks += 1;
     this.conn.beginRound();
-    if (this.state === null) {
-      this.state = await this.store.load();
-      for (const [id, c] of this.state.clients) {
-        const l = this.liveOf(id);
-        // What the last run saved may not all have reached the server: publish it again.
-        l.govDirty = c.session !== null || c.status !== 'enabled';
-        l.needsRelogin = c.session !== null && c.status === 'enabled';
-      }
-      // cxnresp.gov exists from the first tick on (the governor's Initialize wrote it): a client polling a missing one fails (B15).
-      this.answersDirty = true;
-    }
-    const state = this.state;
+    const state = this.state ?? this.adopt(await this.store.load());
     if (this.ticks === 1 || this.ticks % this.profilesEveryTicks === 0) await this.refreshProfiles();
     await this.readRequests(state);
     for (const [id, l] of this.live) {
@@ -315,6 +313,19 @@ export class LegacyBridge {
       online: this.onlineClients.length,
       errors: this.errors,
     };
+  }
+
+  /** Takes a loaded state on: what the last run saved may not all have reached the server, so it is published again. */
+  private adopt(state: BridgeState): BridgeState {
+    this.state = state;
+    for (const [id, c] of state.clients) {
+      const l = this.liveOf(id);
+      l.govDirty = c.session !== null || c.status !== 'enabled';
+      l.needsRelogin = c.session !== null && c.status === 'enabled';
+    }
+    // cxnresp.gov exists from the first tick on (the governor's Initialize wrote it): a client polling a missing one fails (B15).
+    this.answersDirty = true;
+    return state;
   }
 
   // ---- connection channel -------------------------------------------------
