@@ -34,7 +34,9 @@
  * It must not decide anything the hub decides: no status is changed here
  * except to write what the hub said (an answer's reason, a close reason).
  */
-import type { Answer, ClientId, ClientStatus, CloseReason, DialogMessage, Frame, MessageBody, ProfileSummary, Request } from '@dialoghub/core';
+import type { Answer, ClientId, ClientStatus, CloseReason, DialogMessage, MessageBody, ProfileSummary, Request } from '@dialoghub/core';
+import type { ClientLink, ClientTransport } from '../client-transport.js';
+import type { ClientFrame, HubFrame } from '../frames.js';
 import { FtpConnection, describeError, replyCode } from '../ftp-connection.js';
 import { resolveServer, type FtpServerOptions } from '../options.js';
 import { resolveLegacyLimits, type LegacyLimits } from '../legacy/errors.js';
@@ -56,23 +58,14 @@ import type { LegacyMessage } from '../legacy/types.js';
 import { STATUS_TO_LEGACY_STATUS, legacyDialogToMessage, legacyRequestToRequest, profileSummariesToLegacy } from '../legacy/mapping.js';
 import type { BridgeClient, BridgeState, BridgeStateStore, GovEntry, LegacySession } from './state.js';
 
-/** A frame the bridge sends to the hub. */
-export type BridgeFrame = Extract<Frame, { kind: 'request' | 'dialog' }>;
-/** A frame the hub sends. */
-export type BridgeHubFrame = Extract<Frame, { kind: 'answer' | 'dialog' | 'close' }>;
-
-/** One link to the hub: the shape of `@dialoghub/client`'s `ClientLink` (the TCP adapter's links, `memoryTransport(network)`'s). */
-export interface BridgeLink {
-  send(frame: BridgeFrame): Promise<void>;
-  onFrame(listener: (frame: BridgeHubFrame) => void): () => void;
-  onClose(listener: (reason: CloseReason | null, cause: string) => void): () => void;
-  close(): void;
-}
-
-/** Opens links to the hub: the shape of `@dialoghub/client`'s `ClientTransport`. */
-export interface BridgeConnector {
-  connect(): Promise<BridgeLink>;
-}
+/** What the bridge sends to the hub: the client frames. */
+export type BridgeFrame = ClientFrame;
+/** What the hub sends. */
+export type BridgeHubFrame = HubFrame;
+/** One link to the hub: a client link (the TCP adapter's, `@dialoghub/client`'s `memoryTransport(network)`'s, this package's). */
+export type BridgeLink = ClientLink;
+/** Opens links to the hub: a client transport. */
+export type BridgeConnector = ClientTransport;
 
 /** One thing the bridge did on its own, for the application's logger. */
 export interface BridgeLogEntry {
