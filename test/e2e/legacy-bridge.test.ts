@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryNetwork } from '@dialoghub/adapter-memory';
 import { Hub, ManualClock, type LogCommand } from '@dialoghub/runtime';
 import { MAILBOX_TIMINGS, clientDialogOf, clientId, profileId, type HubEvent, type Policy } from '@dialoghub/core';
@@ -28,14 +28,15 @@ import {
   type BridgeStateStore,
 } from '@dialoghub/adapter-ftp';
 import { LegacyFleetClient } from '../../packages/adapter-ftp/test/legacy-fleet.js';
-import { startFtpSrv, type TestServer } from '../../packages/adapter-ftp/test/servers.js';
+import { startFtpSrv, startVsftpd, vsftpdUnavailable, type TestServer } from '../../packages/adapter-ftp/test/servers.js';
 import { advanceHub } from './helpers/clock.js';
 
 const ROUND_MS = 30_000;
-const DIR = 'hub/dlg';
 
 interface World {
   readonly server: TestServer;
+  /** The fleet's directory on the server (`hub/dlg` where the login directory is writable). */
+  readonly dir: string;
   readonly clock: ManualClock;
   readonly hub: Hub;
   readonly events: HubEvent[];
@@ -57,8 +58,13 @@ afterEach(async () => {
   }
 });
 
+/** The server the current describe block runs on. */
+let startServer: () => Promise<TestServer> = () => startFtpSrv();
+
 async function world(policy: Policy = 'replaceOld'): Promise<World> {
-  const server = await startFtpSrv();
+  const server = await startServer();
+  // The writable part of the server: the login directory on ftp-srv, `box/` on vsftpd (mailboxDir's parent).
+  const dir = `${server.mailboxDir.slice(0, server.mailboxDir.lastIndexOf('/') + 1)}hub/dlg`;
   const clock = new ManualClock(Date.UTC(2026, 11, 7, 8, 0, 0));
   const network = createMemoryNetwork();
   const events: HubEvent[] = [];
@@ -75,6 +81,7 @@ async function world(policy: Policy = 'replaceOld'): Promise<World> {
   const bridgeLog: BridgeLogEntry[] = [];
   const w: World = {
     server,
+    dir,
     clock,
     hub,
     events,
@@ -83,7 +90,7 @@ async function world(policy: Policy = 'replaceOld'): Promise<World> {
     store,
     network,
     clients: [],
-    bridge: newBridge(server, network, store, clock, bridgeLog),
+    bridge: newBridge(server, dir, network, store, clock, bridgeLog),
   };
   worlds.push(w);
   // The bridge's first tick publishes profiles.gov and an empty cxnresp.gov, as the governor's start did.
@@ -91,15 +98,15 @@ async function world(policy: Policy = 'replaceOld'): Promise<World> {
   return w;
 }
 
-function newBridge(server: TestServer, network: ReturnType<typeof createMemoryNetwork>, store: BridgeStateStore, clock: ManualClock, log: BridgeLogEntry[]): LegacyBridge {
-  return new LegacyBridge({ server: server.options, remoteDir: DIR, hub: memoryTransport(network), state: store, now: () => clock.now(), onLog: (e) => log.push(e) });
+function newBridge(server: TestServer, dir: string, network: ReturnType<typeof createMemoryNetwork>, store: BridgeStateStore, clock: ManualClock, log: BridgeLogEntry[]): LegacyBridge {
+  return new LegacyBridge({ server: server.options, remoteDir: dir, hub: memoryTransport(network), state: store, now: () => clock.now(), onLog: (e) => log.push(e) });
 }
 
 let nextId = 0x5000_0000;
 function client(w: World, profile: number, options: { clientId?: number; beforeCnxUpload?: () => Promise<void> } = {}): LegacyFleetClient {
   const c = new LegacyFleetClient({
-    server: { host: '127.0.0.1', port: w.server.options.port! },
-    dir: DIR,
+    server: { host: '127.0.0.1', port: w.server.options.port!, ...(w.server.options.user !== undefined ? { user: w.server.options.user } : {}), ...(w.server.options.password !== undefined ? { password: w.server.options.password } : {}) },
+    dir: w.dir,
     profileId: profile,
     contact: { name: `user ${w.clients.length + 1}`, phone: '021', email: 'u@douane.gov.dz' },
     nextClientId: () => (nextId += 0x101),
@@ -147,7 +154,7 @@ function logTexts(w: World, text: string): number {
 }
 
 async function govStatus(w: World, id: number): Promise<string> {
-  const bytes = new Uint8Array(await readFile(join(w.server.diskRoot, DIR, legacyDialogFileNames(id).gov)));
+  const bytes = new Uint8Array(await readFile(join(w.server.diskRoot, w.dir.replace(/^box\//, ''), legacyDialogFileNames(id).gov)));
   const plain = decodeLegacyTransfer(bytes);
   if (!plain.ok) throw new Error(plain.error.message);
   const gov = decodeGovDialogFile(plain.value);
@@ -163,7 +170,7 @@ async function registered(w: World, c: LegacyFleetClient): Promise<void> {
   expect(online(w, c)).toBe(true);
 }
 
-describe('legacy bridge: an unmodified Hub fleet on a dialoghub hub', () => {
+function scenarios(): void {
   it('registers a legacy client, publishes profiles.gov, and carries its messages to the hub', async () => {
     const w = await world();
     const a = client(w, 1);
@@ -271,8 +278,8 @@ describe('legacy bridge: an unmodified Hub fleet on a dialoghub hub', () => {
     const taken = a.clientId!;
     let draws = 0;
     const b = new LegacyFleetClient({
-      server: { host: '127.0.0.1', port: w.server.options.port! },
-      dir: DIR,
+      server: { host: '127.0.0.1', port: w.server.options.port!, ...(w.server.options.user !== undefined ? { user: w.server.options.user } : {}), ...(w.server.options.password !== undefined ? { password: w.server.options.password } : {}) },
+      dir: w.dir,
       profileId: 2,
       nextClientId: () => (draws++ === 0 ? taken : 0x7000_0001),
       nowMs: () => w.clock.now(),
@@ -327,7 +334,7 @@ describe('legacy bridge: an unmodified Hub fleet on a dialoghub hub', () => {
     await a.tick();
     a.postLog('pendant la panne 2');
     await a.tick();
-    w.bridge = newBridge(w.server, w.network, w.store, w.clock, w.bridgeLog);
+    w.bridge = newBridge(w.server, w.dir, w.network, w.store, w.clock, w.bridgeLog);
     await until(w, 'the two logs', () => handled(w, a) >= before + 2);
     for (let i = 0; i < 3; i++) await round(w);
     expect(handled(w, a)).toBe(before + 2);
@@ -365,4 +372,21 @@ describe('legacy bridge: an unmodified Hub fleet on a dialoghub hub', () => {
     expect(w.bridgeLog).toContainEqual(expect.objectContaining({ event: 'undeliverable', clientId: a.clientId }));
     await until(w, 'the outbox emptied by a Sync exchange', () => clientDialogOf(w.hub.state, hubClient(w, a)!)!.outbox.length === 0, 20);
   });
+}
+
+const noVsftpd = await vsftpdUnavailable();
+if (noVsftpd !== null) console.warn(`\n*** SKIPPING the legacy bridge on vsftpd: ${noVsftpd} ***\n`);
+
+describe('legacy bridge: an unmodified Hub fleet on a dialoghub hub (ftp-srv)', () => {
+  beforeAll(() => {
+    startServer = () => startFtpSrv();
+  });
+  scenarios();
+});
+
+describe.skipIf(noVsftpd !== null)('legacy bridge: an unmodified Hub fleet on a dialoghub hub (vsftpd)', () => {
+  beforeAll(() => {
+    startServer = () => startVsftpd();
+  });
+  scenarios();
 });
