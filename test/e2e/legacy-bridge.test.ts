@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryNetwork } from '@dialoghub/adapter-memory';
-import { Hub, ManualClock, type LogCommand } from '@dialoghub/runtime';
+import { Hub, ManualClock, MemoryStore, type LogCommand } from '@dialoghub/runtime';
 import { MAILBOX_TIMINGS, clientDialogOf, clientId, profileId, type HubEvent, type Policy } from '@dialoghub/core';
 import { memoryTransport } from '@dialoghub/client';
 import {
@@ -38,14 +38,17 @@ interface World {
   /** The fleet's directory on the server (`hub/dlg` where the login directory is writable). */
   readonly dir: string;
   readonly clock: ManualClock;
-  readonly hub: Hub;
+  hub: Hub;
   readonly events: HubEvent[];
   readonly logs: LogCommand[];
   readonly bridgeLog: BridgeLogEntry[];
   bridge: LegacyBridge;
   readonly store: BridgeStateStore;
   readonly clients: LegacyFleetClient[];
-  readonly network: ReturnType<typeof createMemoryNetwork>;
+  /** The hub's network (a new one when the hub is started again: a memory network does not restart). */
+  network: ReturnType<typeof createMemoryNetwork>;
+  readonly hubStore: MemoryStore;
+  readonly policy: Policy;
 }
 
 const worlds: World[] = [];
@@ -69,8 +72,8 @@ async function world(policy: Policy = 'replaceOld'): Promise<World> {
   const network = createMemoryNetwork();
   const events: HubEvent[] = [];
   const logs: LogCommand[] = [];
-  const hub = await Hub.open({ transport: network.transport, clock, config: { ...MAILBOX_TIMINGS, policy, appMessageTypes: ['chat'] }, log: (e) => logs.push(e) });
-  hub.onAny((e) => events.push(e));
+  const hubStore = new MemoryStore();
+  const hub = await openHub(network, hubStore, clock, policy, events, logs);
   for (const [id, name] of [
     [1, 'Douane Alger'],
     [2, 'Douane Oran'],
@@ -82,6 +85,8 @@ async function world(policy: Policy = 'replaceOld'): Promise<World> {
   const w: World = {
     server,
     dir,
+    hubStore,
+    policy,
     clock,
     hub,
     events,
@@ -90,7 +95,7 @@ async function world(policy: Policy = 'replaceOld'): Promise<World> {
     store,
     network,
     clients: [],
-    bridge: newBridge(server, dir, network, store, clock, bridgeLog),
+    bridge: newBridge(server, dir, () => w.network, store, clock, bridgeLog),
   };
   worlds.push(w);
   // The bridge's first tick publishes profiles.gov and an empty cxnresp.gov, as the governor's start did.
@@ -98,8 +103,14 @@ async function world(policy: Policy = 'replaceOld'): Promise<World> {
   return w;
 }
 
-function newBridge(server: TestServer, dir: string, network: ReturnType<typeof createMemoryNetwork>, store: BridgeStateStore, clock: ManualClock, log: BridgeLogEntry[]): LegacyBridge {
-  return new LegacyBridge({ server: server.options, remoteDir: dir, hub: memoryTransport(network), state: store, now: () => clock.now(), onLog: (e) => log.push(e) });
+async function openHub(network: ReturnType<typeof createMemoryNetwork>, store: MemoryStore, clock: ManualClock, policy: Policy, events: HubEvent[], logs: LogCommand[]): Promise<Hub> {
+  const hub = await Hub.open({ transport: network.transport, store, clock, config: { ...MAILBOX_TIMINGS, policy, appMessageTypes: ['chat'] }, log: (e) => logs.push(e) });
+  hub.onAny((e) => events.push(e));
+  return hub;
+}
+
+function newBridge(server: TestServer, dir: string, network: () => ReturnType<typeof createMemoryNetwork>, store: BridgeStateStore, clock: ManualClock, log: BridgeLogEntry[]): LegacyBridge {
+  return new LegacyBridge({ server: server.options, remoteDir: dir, hub: { connect: () => memoryTransport(network()).connect() }, state: store, now: () => clock.now(), onLog: (e) => log.push(e) });
 }
 
 let nextId = 0x5000_0000;
@@ -334,7 +345,7 @@ function scenarios(): void {
     await a.tick();
     a.postLog('pendant la panne 2');
     await a.tick();
-    w.bridge = newBridge(w.server, w.dir, w.network, w.store, w.clock, w.bridgeLog);
+    w.bridge = newBridge(w.server, w.dir, () => w.network, w.store, w.clock, w.bridgeLog);
     await until(w, 'the two logs', () => handled(w, a) >= before + 2);
     for (let i = 0; i < 3; i++) await round(w);
     expect(handled(w, a)).toBe(before + 2);
@@ -361,6 +372,31 @@ function scenarios(): void {
     await until(w, 'the log written while away', () => logTexts(w, 'au réveil') === 1);
     for (let i = 0; i < 3; i++) await round(w);
     expect(logTexts(w, 'au réveil')).toBe(1);
+  });
+
+  it('a hub restart: the bridge logs its clients in again, and what they posted while the hub was down arrives once', async () => {
+    const w = await world();
+    const a = client(w, 1);
+    await registered(w, a);
+    const before = handled(w, a);
+    await w.hub.close();
+    // The hub is down for a few ticks: the bridge cannot reach it (its tick reports that), the client goes on.
+    a.postLog('hub arrêté');
+    for (let i = 0; i < 3; i++) {
+      w.clock.advanceBy(ROUND_MS);
+      const report = await w.bridge.tick();
+      expect(report.online).toBe(0);
+      await a.tick();
+    }
+    w.network = createMemoryNetwork();
+    w.hub = await openHub(w.network, w.hubStore, w.clock, w.policy, w.events, w.logs);
+    await until(w, 'the log posted while the hub was down', () => logTexts(w, 'hub arrêté') === 1);
+    expect(online(w, a)).toBe(true);
+    expect(w.bridgeLog.some((e) => e.event === 'relogin' && e.clientId === a.clientId)).toBe(true);
+    for (let i = 0; i < 3; i++) await round(w);
+    expect(logTexts(w, 'hub arrêté')).toBe(1);
+    expect(handled(w, a)).toBe(before + 1);
+    expect(a.phase).toBe('running');
   });
 
   it('a push the legacy protocol cannot carry is reported undeliverable and acknowledged by the next Null', async () => {
