@@ -311,20 +311,20 @@ function scenarios(): void {
     const w = await world();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    let bDownloaded!: () => void;
-    const bReady = new Promise<void>((resolve) => (bDownloaded = resolve));
-    const a = client(w, 1, { beforeCnxUpload: () => gate });
-    const b = client(w, 2, {
+    let aDownloaded!: () => void;
+    const aHolds = new Promise<void>((resolve) => (aDownloaded = resolve));
+    const a = client(w, 1, {
       beforeCnxUpload: async () => {
-        bDownloaded();
+        aDownloaded();
+        await gate;
       },
     });
-    // a downloads cxnreq.hub and waits; b downloads the same file, appends and uploads; then a overwrites it.
+    const b = client(w, 2);
+    // a downloads cxnreq.hub and holds it; b downloads the same file, appends its request and uploads;
+    // then a uploads its own copy over b's: both requests carry the same id, b's is gone from the file.
     const aPosting = a.launch();
-    await new Promise((r) => setTimeout(r, 0));
-    const bPosting = b.launch();
-    await bReady;
-    await bPosting;
+    await aHolds;
+    await b.launch();
     release();
     await aPosting;
     await until(w, 'both registered', () => a.phase === 'running' && b.phase === 'running', 12);
