@@ -6,6 +6,7 @@
  * program (main.ts) turns them into output and exit codes.
  */
 import { JournalError } from '@dialoghub/runtime';
+import { BridgeStateError } from '@dialoghub/adapter-ftp';
 
 /** The exit codes of `dialoghub` (docs/cli.md §Exit codes). */
 export const EXIT = Object.freeze({
@@ -61,12 +62,14 @@ function errnoOf(e: unknown): { code: string; path: string | undefined } | null 
 
 /**
  * Turns what a command threw while reading or writing `what` into an
- * `InputError`: file-system errors and the journal's `JournalError` (a
- * corrupt or unsupported file). Anything else is passed through unchanged.
+ * `InputError`: file-system errors, the journal's `JournalError` (a
+ * corrupt or unsupported file) and the legacy bridge's `BridgeStateError`
+ * (its state file; the message names it). Anything else is passed through
+ * unchanged.
  */
 export function asInputError(e: unknown, what: string): unknown {
   if (e instanceof UsageError) return e;
-  if (e instanceof JournalError) return new InputError(e.message, { cause: e });
+  if (e instanceof JournalError || e instanceof BridgeStateError) return new InputError(e.message, { cause: e });
   const errno = errnoOf(e);
   if (errno !== null) return new InputError(`${errno.path ?? what}: ${ERRNO_TEXT[errno.code] ?? errno.code}`, { cause: e });
   return e;

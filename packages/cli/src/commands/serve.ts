@@ -1,7 +1,8 @@
 /**
  * Theory of operation: `dialoghub serve` — a hub on a data directory, over
- * TCP or (with `--ftp URL`) an FTP mailbox, until SIGINT or SIGTERM, then a
- * graceful stop (src/serve/server.ts does the work). This module reads the options, sets up the log, waits for the
+ * TCP or (with `--ftp URL`) an FTP mailbox, and (with `--legacy-ftp URL`)
+ * an unmodified legacy Hub fleet through the legacy bridge, until SIGINT or
+ * SIGTERM, then a graceful stop (src/serve/server.ts does the work). This module reads the options, sets up the log, waits for the
  * signal and stops the hub once: a repeated signal during the stop is
  * logged and ignored (a terminal's Ctrl+C may reach the process twice, from
  * the terminal and through bin/dialoghub.js). Everything the hub does is
@@ -19,6 +20,15 @@ import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelNam
 import { profileSpecs } from '../serve/profile-spec.js';
 import { DEFAULT_APP_TYPES, startServer, type ServerConfig, type ServeSummary } from '../serve/server.js';
 import { DEFAULT_POLL_INTERVAL_MS, FTP_PASSWORD_ENV, FTP_USER_ENV, parseFtpUrl, type FtpServeTarget } from '../serve/ftp-target.js';
+import {
+  DEFAULT_LEGACY_DIR,
+  DEFAULT_LEGACY_POLL_INTERVAL_MS,
+  LEGACY_FTP_PASSWORD_ENV,
+  LEGACY_FTP_USER_ENV,
+  LEGACY_URL_OPTION,
+  legacyTarget,
+  type LegacyServeTarget,
+} from '../serve/legacy-bridge.js';
 
 /** The port `serve` listens on unless told otherwise. */
 export const DEFAULT_PORT = 7420;
@@ -115,8 +125,33 @@ function parseFtp(o: Readonly<Record<string, unknown>>): FtpServeTarget | null {
   };
 }
 
+/** `--legacy-ftp` and its companions; null without `--legacy-ftp`. It goes with TCP and with `--ftp` alike. */
+function parseLegacy(o: Readonly<Record<string, unknown>>, ftp: FtpServeTarget | null): LegacyServeTarget | null {
+  if (o['legacyFtp'] === undefined) {
+    for (const [key, flag] of [['legacyFtps', '--legacy-ftps'], ['legacyFtpsCa', '--legacy-ftps-ca'], ['legacyPollInterval', '--legacy-poll-interval'], ['legacyReset', '--legacy-reset']] as const) {
+      if (o[key] !== undefined) throw new UsageError(`${flag} needs --legacy-ftp`);
+    }
+    return null;
+  }
+  if (typeof o['legacyFtp'] !== 'string' || o['legacyFtp'].trim() === '') throw new UsageError('--legacy-ftp needs a URL');
+  const caFile = typeof o['legacyFtpsCa'] === 'string' ? o['legacyFtpsCa'] : null;
+  if (caFile !== null && o['legacyFtps'] !== true) throw new UsageError('--legacy-ftps-ca needs --legacy-ftps');
+  const target = legacyTarget(parseFtpUrl(o['legacyFtp'].trim(), LEGACY_URL_OPTION), {
+    tls: o['legacyFtps'] === true,
+    caFile,
+    pollIntervalMs: o['legacyPollInterval'] === undefined ? DEFAULT_LEGACY_POLL_INTERVAL_MS : integer(o['legacyPollInterval'], '--legacy-poll-interval', 1, 86_400_000),
+    reset: o['legacyReset'] === true,
+  });
+  // The mailbox's files and the fleet's in one directory would read each other's as foreign (or worse).
+  if (ftp !== null && ftp.host === target.host && ftp.port === target.port && (ftp.remoteDir ?? 'dialoghub') === target.remoteDir) {
+    throw new UsageError(`--legacy-ftp and --ftp name the same directory (${target.remoteDir}): the legacy fleet needs a directory of its own`);
+  }
+  return target;
+}
+
 export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOptions {
   const ftp = parseFtp(o);
+  const legacy = parseLegacy(o, ftp);
   const host = typeof o['host'] === 'string' ? o['host'].trim() : '127.0.0.1';
   if (host === '') throw new UsageError('--host is empty');
   const keyFile = o['tlsKey'];
@@ -146,6 +181,7 @@ export function parseServe(o: Readonly<Record<string, unknown>>): ServeCommandOp
     trace: typeof o['trace'] === 'string' ? o['trace'] : null,
     admin: o['admin'] === false ? null : { host: adminHost, port: adminPort },
     ftp,
+    legacy,
     logLevel: o['logLevel'] === undefined ? 'info' : oneOf(o['logLevel'], '--log-level', LOG_LEVELS),
     logFormat: o['logFormat'] === undefined ? 'auto' : oneOf(o['logFormat'], '--log-format', LOG_FORMATS),
   };
@@ -155,7 +191,7 @@ export const serveCommand: CliCommand<ServeCommandOptions, ServeCommandResult> =
   name: 'serve',
   configure(command: Command): void {
     command
-      .description('run a hub over TCP (or an FTP mailbox with --ftp) on a data directory until SIGINT/SIGTERM; one log line per client event')
+      .description('run a hub over TCP (or an FTP mailbox with --ftp; a legacy Hub fleet too with --legacy-ftp) on a data directory until SIGINT/SIGTERM; one log line per client event')
       .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
       .option('--port <port>', `port to listen on; 0 picks a free one (default ${DEFAULT_PORT})`)
       .option('--tls-key <file>', 'serve TLS with this PEM key (with --tls-cert)')
@@ -165,6 +201,11 @@ export const serveCommand: CliCommand<ServeCommandOptions, ServeCommandResult> =
       .option('--ftps-ca <file>', 'with --ftps: trust the PEM certificates in this file instead of the system CAs')
       .option('--poll-interval <ms>', `with --ftp: milliseconds between mailbox ticks (default ${DEFAULT_POLL_INTERVAL_MS})`)
       .option('--ftp-connections <n>', 'with --ftp: control connections a busy tick shares its transfers out on, 1–16 (default 2; 1 for a server that allows one per account)')
+      .option('--legacy-ftp <url>', `also serve an unmodified legacy Hub fleet through the legacy bridge: ftp://[user[:password]@]host[:port][/dir] (default dir ${DEFAULT_LEGACY_DIR}; credentials also from ${LEGACY_FTP_USER_ENV} / ${LEGACY_FTP_PASSWORD_ENV})`)
+      .option('--legacy-ftps', 'with --legacy-ftp: explicit FTPS (AUTH TLS), certificate checked against the system CAs or --legacy-ftps-ca')
+      .option('--legacy-ftps-ca <file>', 'with --legacy-ftps: trust the PEM certificates in this file instead of the system CAs')
+      .option('--legacy-reset', 'with --legacy-ftp: empty cxnreq.hub and cxnresp.gov before the first bridge tick, as the old governor did at each start (taking over a directory from it)')
+      .option('--legacy-poll-interval <ms>', `with --legacy-ftp: milliseconds between bridge ticks (default ${DEFAULT_LEGACY_POLL_INTERVAL_MS}, the original governor's)`)
       .option('--data <dir>', `the data directory: journal, snapshots, lock (default ${DEFAULT_DATA_DIR})`)
       .option('--policy <policy>', `re-login policy of a new hub: ${POLICIES.join(' | ')} (default replaceOld)`)
       .option('--app-types <list>', `application message types of a new hub, comma-separated (default ${DEFAULT_APP_TYPES.join(',')})`)

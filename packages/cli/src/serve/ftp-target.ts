@@ -48,11 +48,24 @@ export interface FtpServeTarget {
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
-function decode(part: string, what: string, url: string): string {
+/** Which option a URL came from, for its error messages. */
+export interface FtpUrlOption {
+  /** The option, e.g. `--ftp`. */
+  readonly flag: string;
+  /** Its explicit-FTPS companion, e.g. `--ftps`. */
+  readonly tlsFlag: string;
+  /** What the URL's directory is, e.g. `the mailbox`. */
+  readonly dirName: string;
+}
+
+/** `--ftp`'s naming (the default of `parseFtpUrl`). */
+export const FTP_URL_OPTION: FtpUrlOption = Object.freeze({ flag: '--ftp', tlsFlag: '--ftps', dirName: 'the mailbox' });
+
+function decode(part: string, what: string, url: string, flag: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new UsageError(`--ftp '${safeText(url)}': the ${what} has a malformed %-escape`);
+    throw new UsageError(`${flag} '${safeText(url)}': the ${what} has a malformed %-escape`);
   }
 }
 
@@ -62,28 +75,30 @@ function safeText(url: string): string {
 }
 
 /**
- * Parses `--ftp URL`.
- * @throws UsageError naming what is wrong (never echoing the password).
+ * Parses `--ftp URL` (or, with `option`, another option's FTP URL, such as `--legacy-ftp`).
+ * @throws UsageError naming the option and what is wrong (never echoing the password).
  */
-export function parseFtpUrl(text: string): Pick<FtpServeTarget, 'host' | 'port' | 'user' | 'password' | 'remoteDir'> {
+export function parseFtpUrl(text: string, option: FtpUrlOption = FTP_URL_OPTION): Pick<FtpServeTarget, 'host' | 'port' | 'user' | 'password' | 'remoteDir'> {
+  const { flag, tlsFlag, dirName } = option;
+  const shown = `${flag} '${safeText(text)}'`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--ftp '${safeText(text)}' is not a URL (expected ftp://[user[:password]@]host[:port][/dir])`);
+    throw new UsageError(`${shown} is not a URL (expected ftp://[user[:password]@]host[:port][/dir])`);
   }
   if (url.protocol !== 'ftp:') {
-    throw new UsageError(`--ftp '${safeText(text)}': the scheme must be ftp:// (explicit FTPS is ftp:// with --ftps)`);
+    throw new UsageError(`${shown}: the scheme must be ftp:// (explicit FTPS is ftp:// with ${tlsFlag})`);
   }
-  if (url.search !== '' || url.hash !== '') throw new UsageError(`--ftp '${safeText(text)}': no query or fragment allowed`);
+  if (url.search !== '' || url.hash !== '') throw new UsageError(`${shown}: no query or fragment allowed`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw new UsageError(`--ftp '${safeText(text)}' has no host`);
+  if (host === '') throw new UsageError(`${shown} has no host`);
   const port = url.port === '' ? 21 : Number(url.port);
-  if (!Number.isInteger(port) || port < 1) throw new UsageError(`--ftp '${safeText(text)}': the port must be between 1 and 65535`);
+  if (!Number.isInteger(port) || port < 1) throw new UsageError(`${shown}: the port must be between 1 and 65535`);
   const decoded = url.pathname
     .split('/')
     .filter((s) => s !== '')
-    .map((s) => decode(s, 'path', text));
+    .map((s) => decode(s, 'path', text, flag));
   // RFC 1738: a first segment that starts with an encoded '/' (`%2F`) names a directory from the root.
   const absolute = decoded[0]?.startsWith('/') === true;
   if (absolute) {
@@ -91,33 +106,38 @@ export function parseFtpUrl(text: string): Pick<FtpServeTarget, 'host' | 'port' 
     if (decoded[0] === '') decoded.shift();
   }
   for (const s of decoded) {
-    if (!SEGMENT.test(s)) throw new UsageError(`--ftp '${safeText(text)}': the directory segment '${s}' must match ${SEGMENT} (no '.', '..', spaces or '/')`);
+    if (!SEGMENT.test(s)) throw new UsageError(`${shown}: the directory segment '${s}' must match ${SEGMENT} (no '.', '..', spaces or '/')`);
   }
-  if (absolute && decoded.length === 0) throw new UsageError(`--ftp '${safeText(text)}': the mailbox cannot be the server's root directory`);
+  if (absolute && decoded.length === 0) throw new UsageError(`${shown}: ${dirName} cannot be the server's root directory`);
   const remoteDir = decoded.length === 0 ? undefined : `${absolute ? '/' : ''}${decoded.join('/')}`;
   return {
     host,
     port,
-    user: url.username === '' ? null : decode(url.username, 'user', text),
-    password: url.password === '' ? null : decode(url.password, 'password', text),
+    user: url.username === '' ? null : decode(url.username, 'user', text, flag),
+    password: url.password === '' ? null : decode(url.password, 'password', text, flag),
     remoteDir,
   };
 }
 
-/** Where the hub serves, for logs: `ftp://user@host:port/dir`, never the password. */
-export function redacted(target: FtpServeTarget, user: string): string {
+/** Where the hub serves, for logs: `ftp://user@host:port/dir`, never the password. `defaultDir`: the directory when the URL named none. */
+export function redacted(target: Pick<FtpServeTarget, 'host' | 'port' | 'remoteDir'> & Partial<FtpServeTarget>, user: string, defaultDir = 'dialoghub'): string {
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-  const dir = target.remoteDir === undefined ? 'dialoghub' : target.remoteDir.startsWith('/') ? `%2F${target.remoteDir.slice(1)}` : target.remoteDir;
+  const remoteDir = target.remoteDir ?? defaultDir;
+  const dir = remoteDir.startsWith('/') ? `%2F${remoteDir.slice(1)}` : remoteDir;
   return `ftp://${encodeURIComponent(user)}@${host}:${target.port}/${dir}`;
 }
 
-/** The transport's server options: credentials resolved (URL, then `env`, then anonymous), the CA file read. */
+/**
+ * The transport's server options: credentials resolved (URL, then `env`, then anonymous), the CA file read.
+ * `envNames`: the variables to read (default `DIALOGHUB_FTP_USER` / `DIALOGHUB_FTP_PASSWORD`).
+ */
 export async function ftpServerOptions(
-  target: FtpServeTarget,
+  target: Pick<FtpServeTarget, 'host' | 'port' | 'user' | 'password' | 'tls' | 'caFile'>,
   env: Readonly<Record<string, string | undefined>>,
+  envNames: { readonly user: string; readonly password: string } = { user: FTP_USER_ENV, password: FTP_PASSWORD_ENV },
 ): Promise<{ readonly server: FtpServerOptions; readonly user: string; readonly passwordFrom: 'url' | 'env' | 'none' }> {
-  const user = target.user ?? nonEmpty(env[FTP_USER_ENV]) ?? 'anonymous';
-  const password = target.password ?? nonEmpty(env[FTP_PASSWORD_ENV]);
+  const user = target.user ?? nonEmpty(env[envNames.user]) ?? 'anonymous';
+  const password = target.password ?? nonEmpty(env[envNames.password]);
   const passwordFrom = target.password !== null ? 'url' : password !== undefined ? 'env' : 'none';
   const ca = target.caFile === null ? undefined : await readingInput(target.caFile, () => readFile(target.caFile!, 'utf8'));
   const server: FtpServerOptions = {

@@ -19,9 +19,20 @@
  *    exist, and say which (`serving the mailbox ftp://user@host:port/dir`,
  *    never the password). Every mailbox tick then logs what it moved.
  *
+ * With `--legacy-ftp` (legacy-bridge.ts) the hub also serves an unmodified
+ * legacy Hub fleet through `LegacyBridge`, a client of the hub: the hub's
+ * transport is `combineTransports(main, bridgeNetwork.transport)` (gated as
+ * a whole), the bridge connects through `memoryTransport(bridgeNetwork)`.
+ * Its state file is loaded right after the hub opens (a corrupt one is an
+ * input error), and its tick loop starts once the transport is open. A new
+ * data directory gets `MAILBOX_TIMINGS` then too: the legacy clients tick
+ * every 30 s.
+ *
  * Any failure after step 2 closes the hub again, so the lock is released
- * and nothing is half-done. `close` is `hub.close()`: every client is told
- * `shutdown`, handlers finish, the state is snapshotted, the lock released.
+ * and nothing is half-done. `close` stops the bridge's tick loop (waiting
+ * for a running tick) and closes the bridge, then `hub.close()`: every
+ * client is told `shutdown`, handlers finish, the state is snapshotted, the
+ * lock released.
  *
  * The application part is small on purpose: messages of the configured
  * types are logged (debug) and, with `--echo`, answered with their own
@@ -29,9 +40,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { HubUsageError, MAILBOX_TIMINGS, type HubConfig, type Policy } from '@dialoghub/core';
-import { JournalStore, Hub, type HubStore, type LogCommand } from '@dialoghub/runtime';
+import { combineTransports, JournalStore, Hub, type HubStore, type HubTransport, type LogCommand } from '@dialoghub/runtime';
 import { TcpTransport, type TcpLogEntry } from '@dialoghub/adapter-tcp';
-import { FtpTransport, type FtpLogEntry } from '@dialoghub/adapter-ftp';
+import { FtpTransport, type FtpLogEntry, type LegacyBridge } from '@dialoghub/adapter-ftp';
+import { createMemoryNetwork } from '@dialoghub/adapter-memory';
+import { memoryTransport } from '@dialoghub/client';
 import { loadOrCreateToken, startAdmin, type RunningAdmin } from '@dialoghub/admin';
 import type { Logger } from 'pino';
 import { asInputError, InputError, readingInput, UsageError } from '../errors.js';
@@ -39,6 +52,7 @@ import { eventLine, LostCauses } from './event-lines.js';
 import { consoleExposureWarning } from './console-exposure.js';
 import { ftpServerOptions, redacted, tickLine, type FtpServeTarget } from './ftp-target.js';
 import { GatedTransport } from './gated-transport.js';
+import { legacyBridgeFor, LegacyTicker, type LegacyServeTarget } from './legacy-bridge.js';
 import type { ProfileSpec } from './profile-spec.js';
 import { TraceRecorder } from './trace-recorder.js';
 import { semiSpaceMiB } from './young-generation.js';
@@ -75,6 +89,8 @@ export interface ServerConfig {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** `--ftp`: serve this FTP mailbox instead of listening on `host`/`port` (which are then ignored). Null/absent: TCP. */
   readonly ftp?: FtpServeTarget | null;
+  /** `--legacy-ftp`: also serve this legacy Hub fleet through the legacy bridge (with TCP or `--ftp`). Null/absent: none. */
+  readonly legacy?: LegacyServeTarget | null;
 }
 
 export interface ServeSummary {
@@ -83,6 +99,8 @@ export interface ServeSummary {
   readonly port: number;
   /** `--ftp`: the mailbox served, without the password; null over TCP. */
   readonly mailbox: string | null;
+  /** `--legacy-ftp`: the legacy fleet's directory, without the password; null without the bridge. */
+  readonly legacy: string | null;
   readonly reason: string;
   readonly uptimeMs: number;
   /** Inputs this run stepped. */
@@ -102,6 +120,8 @@ export interface RunningServer {
   readonly hub: Hub;
   /** The operator console, or null when it was not started. */
   readonly admin: RunningAdmin | null;
+  /** `--legacy-ftp`: the legacy bridge (ticking on its own), or null. */
+  readonly legacy: LegacyBridge | null;
   /** Resolves with the error if the hub stops on a store failure (it never rejects). */
   readonly failed: Promise<Error>;
   /** Stops the hub gracefully (idempotent) and says what it did. */
@@ -237,10 +257,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const tls = ftp === null ? await tlsOptions(config.tls) : undefined;
   const mailbox = ftp === null ? null : await mailboxFor(ftp, config.env ?? process.env, log);
   const tcp = mailbox === null ? transportFor(config, tls, log) : null;
-  const gate = new GatedTransport(mailbox?.transport ?? tcp!);
+  const main: HubTransport = mailbox?.transport ?? tcp!;
+  // The legacy bridge is a client of the hub, in this process: its links come over a memory network.
+  const legacyTarget = config.legacy ?? null;
+  const bridgeNetwork = legacyTarget !== null ? createMemoryNetwork() : null;
+  const legacy = legacyTarget !== null ? await legacyBridgeFor(legacyTarget, config.dataDir, memoryTransport(bridgeNetwork!), config.env ?? process.env, log) : null;
+  const gate = new GatedTransport(bridgeNetwork === null ? main : combineTransports(main, bridgeNetwork.transport));
+  // A mailbox, or a legacy fleet, is polled: the seed's 30 s ticks, not a connection's heartbeats (protocol.md §7.2).
+  const polled = mailbox !== null || legacy !== null;
   const hubConfig: HubConfig = {
-    // A mailbox is polled: the seed's 30 s ticks, not a connection's heartbeats (protocol.md §7.2).
-    ...(mailbox !== null ? MAILBOX_TIMINGS : {}),
+    ...(polled ? MAILBOX_TIMINGS : {}),
     ...(config.policy !== null ? { policy: config.policy } : {}),
     appMessageTypes: config.appTypes ?? DEFAULT_APP_TYPES,
   };
@@ -252,7 +278,13 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       ? null
       : new TraceRecorder(config.trace, {
           writer: 'dialoghub serve',
-          extra: { serve: mailbox !== null ? { mailbox: mailbox.url, data: config.dataDir } : { host: config.host, port: config.port, data: config.dataDir } },
+          extra: {
+            serve: {
+              ...(mailbox !== null ? { mailbox: mailbox.url } : { host: config.host, port: config.port }),
+              ...(legacy !== null ? { legacy: legacy.url } : {}),
+              data: config.dataDir,
+            },
+          },
           onError: (e) => log.error({ event: 'traceFailed', trace: config.trace }, `the trace ${config.trace} cannot be written, recording stopped: ${errnoText(e)}`),
         });
   let firstSeq = 0;
@@ -308,6 +340,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     host: config.host,
     port: config.port,
     mailbox: mailbox?.url ?? null,
+    legacy: legacy?.url ?? null,
     reason,
     uptimeMs: Date.now() - started,
     inputs: hub.journalSeq - firstSeq,
@@ -319,6 +352,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   });
   let admin: RunningAdmin | null = null;
   const abort = async (e: unknown): Promise<never> => {
+    await legacy?.bridge.close().catch(() => undefined);
     await admin?.close().catch(() => undefined);
     await hub.close().catch(() => undefined);
     await recorder?.close().catch(() => undefined);
@@ -330,8 +364,22 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   } catch (e) {
     return abort(asInputError(e, config.trace ?? 'the trace'));
   }
+  try {
+    // A state file that cannot be used fails the start (an empty start would answer every running legacy client Reseted).
+    await legacy?.bridge.open();
+  } catch (e) {
+    return abort(asInputError(e, legacy!.statePath));
+  }
+  if (legacy !== null && legacy.target.reset) {
+    try {
+      await legacy.bridge.resetConnectionFiles();
+      log.info({ event: 'legacyReset', legacy: legacy.url }, `emptied cxnreq.hub and cxnresp.gov at ${legacy.url} (--legacy-reset)`);
+    } catch (e) {
+      return abort(new InputError(`--legacy-reset: cannot empty the connection files at ${legacy.url}: ${errnoText(e)}`, { cause: e }));
+    }
+  }
   checkKeptConfig(hub, config, log);
-  if (mailbox !== null) checkKeptTimings(hub, log);
+  if (polled) checkKeptTimings(hub, log);
   try {
     await ensureProfiles(hub, config.profiles, log);
   } catch (e) {
@@ -389,19 +437,36 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   } else {
     log.info({ event: 'listening', host: address.host, port: address.port, tls: tls !== undefined, ...common }, `listening on ${address.host}:${address.port}${tls !== undefined ? ' (TLS)' : ''}`);
   }
+  let ticker: LegacyTicker | null = null;
+  if (legacy !== null) {
+    const every = legacy.target.pollIntervalMs;
+    log.info(
+      { event: 'legacyBridge', legacy: legacy.url, ftps: legacy.target.tls, pollIntervalMs: every, state: legacy.statePath, legacyClients: legacy.bridge.snapshot?.clients.size ?? 0 },
+      `bridging the legacy fleet at ${legacy.url}${legacy.target.tls ? ' (FTPS)' : ''}, a tick every ${every} ms (state ${legacy.statePath})`,
+    );
+    ticker = new LegacyTicker(legacy.bridge, every, log);
+    ticker.start();
+  }
 
   return {
     host: address.host,
     port: address.port,
     hub,
     admin,
+    legacy: legacy?.bridge ?? null,
     failed,
     close(reason: string): Promise<ServeSummary> {
       closing ??= (async () => {
         const online = hub.state.sessions.size;
         log.info({ event: 'stopping', reason, online }, `stopping (${reason}): telling ${online} connected client(s) shutdown`);
+        // The bridge's loop first (a running tick finishes); its clients are then told shutdown by the hub like
+        // everyone else, and the bridge closes last: its state stays as last saved, its sessions log in again at the next start.
+        await ticker?.stop();
         await admin?.close();
         await hub.close();
+        if (legacy !== null) {
+          await legacy.bridge.close().catch((e: unknown) => log.error({ event: 'legacyCloseFailed' }, `the legacy bridge did not close cleanly: ${errnoText(e)}`));
+        }
         if (recorder !== null) {
           await recorder.close().catch((e: unknown) => log.error({ event: 'traceFailed' }, `the trace ${config.trace} is incomplete: ${errnoText(e)}`));
         }
