@@ -399,6 +399,20 @@ function scenarios(): void {
     expect(a.phase).toBe('running');
   });
 
+  it('a SetInfo reaches the hub and its Ok comes back in <ID>.gov naming the SetInfo (ReqID)', async () => {
+    const w = await world();
+    const a = client(w, 1);
+    await registered(w, a);
+    // A message first, so the SetInfo is not the session's message 1 (the Ok's ReqID must be the legacy id, not the hub's seq).
+    a.postLog('avant');
+    await until(w, 'the log', () => logTexts(w, 'avant') === 1);
+    const contact = { name: 'Karim B.', phone: '021 00 00 00', email: 'k.b@douane.gov.dz' };
+    const setInfoId = await a.setInfo(contact);
+    expect(setInfoId).toBeGreaterThan(1);
+    await until(w, 'the Ok of the SetInfo', () => a.seen.some((m) => m.code === 'ok' && m.reqId === setInfoId));
+    expect(hubClient(w, a)?.contact).toEqual(contact);
+  });
+
   it('a push the legacy protocol cannot carry is reported undeliverable and acknowledged by the next Null', async () => {
     const w = await world();
     const a = client(w, 1);
