@@ -39,8 +39,9 @@
  * to read, an early one (its `ProcessDialog` still throws
  * `NotImplementedException`), handed all of a tick's files to one batch call
  * each (`perCall`, a lower bound). `SeedConnections`:
- * `perCall` and `perFile` log in for every call (a basic-ftp `access()`:
- * greeting, USER, PASS, FEAT, TYPE I, STRU F, OPTS UTF8 ON; no QUIT);
+ * `perCall` and `perFile` log in for every call (`SeedFtp.login`: greeting,
+ * USER, FEAT, OPTS UTF8 ON, TYPE I, then QUIT at the end — what FluentFTP's
+ * `Connect()`, first transfer and `Dispose()` send);
  * `kept` keeps one control connection per participant for the whole hour
  * instead — the bound the first measurements used. In all three, FluentFTP's
  * `SIZE` before a download, its checksum verification and its
@@ -131,10 +132,22 @@ export class SeedFtp implements SeedIo {
     return new SeedFtp(client, await client.pwd());
   }
 
-  /** A login and nothing else: the connection `NetEngin` opens for one call (the account's login directory is the home). */
+  /**
+   * The connection `NetEngin` opens for one call (the account's login
+   * directory is the home), with what FluentFTP's `Connect()` and first
+   * transfer send and nothing more: the greeting, USER (and PASS when asked),
+   * FEAT, OPTS UTF8 ON when the server lists UTF8, TYPE I. basic-ftp's
+   * `access()` would add a refused `OPTS UTF8 ON` before USER and a `STRU F`,
+   * which FluentFTP does not send. `close()` sends QUIT, as FluentFTP's
+   * `Dispose()` does.
+   */
   static async login(host: string, port: number): Promise<SeedFtp> {
     const client = new Client(30_000);
-    await client.access({ host, port, user: 'anonymous', password: 'anonymous@' });
+    await client.connect(host, port);
+    await client.login('anonymous', 'anonymous@');
+    const feat = await client.send('FEAT');
+    if (/^\s*UTF8\s*$/m.test(feat.message)) await client.send('OPTS UTF8 ON');
+    await client.send('TYPE I');
     return new SeedFtp(client, '/');
   }
 
