@@ -159,6 +159,13 @@ function handled(w: World, c: LegacyFleetClient): number {
   return clientDialogOf(w.hub.state, hc)!.inSeq;
 }
 
+/** The legacy client's side agrees with the hub's: running while enabled there, stopped (or refused) otherwise. */
+function settled(w: World, c: LegacyFleetClient): boolean {
+  if (c.phase === 'registering') return false;
+  const status = c.clientId === null ? undefined : hubClient(w, c)?.status;
+  return status === 'enabled' ? c.phase === 'running' && online(w, c) : c.phase !== 'running';
+}
+
 /** How many client log entries the hub logged with this text. */
 function logTexts(w: World, text: string): number {
   return w.logs.filter((l) => JSON.stringify(l.detail).includes(text)).length;
@@ -412,6 +419,27 @@ function scenarios(): void {
     await until(w, 'the Ok of the SetInfo', () => a.seen.some((m) => m.code === 'ok' && m.reqId === setInfoId));
     expect(hubClient(w, a)?.contact).toEqual(contact);
   });
+
+  for (const policy of ['replaceOld', 'ignoreNew', 'seniority'] as const) {
+    it(`a second registration in a profile under ${policy}: each client's legacy state says what the hub decided`, async () => {
+      const w = await world(policy);
+      const a = client(w, 1);
+      await registered(w, a);
+      const b = client(w, 1);
+      await b.launch();
+      // Whatever the policy decides, the bridge must show it: the hub's enabled client runs, the other one does not.
+      await until(w, 'both settled', () => settled(w, a) && settled(w, b), 20);
+      const enabled = [a, b].filter((c) => c.clientId !== null && hubClient(w, c)?.status === 'enabled');
+      expect(enabled).toHaveLength(1);
+      for (const c of [a, b]) {
+        const status = c.clientId === null ? undefined : hubClient(w, c)?.status;
+        expect([c.phase, status]).toEqual(status === 'enabled' ? ['running', 'enabled'] : [expect.stringMatching(/^(silent|exited|idle)$/), status]);
+        if (status !== undefined) expect(await govStatus(w, c.clientId!)).toBe(status);
+      }
+      for (let i = 0; i < 3; i++) await round(w);
+      expect(online(w, enabled[0]!)).toBe(true);
+    });
+  }
 
   it('a push the legacy protocol cannot carry is reported undeliverable and acknowledged by the next Null', async () => {
     const w = await world();

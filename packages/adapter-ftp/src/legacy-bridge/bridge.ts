@@ -562,6 +562,12 @@ export class LegacyBridge {
     }
     const answer = await this.ask(id, l, { kind: 'sync', requestId: OWN_REQUEST_ID, clientId: id as ClientId, credential: { secret: c.secret }, lastReceived: c.hubAcked }, true);
     if (answer === null) return; // Tried again next tick.
+    if (answer.code === 'rejected' && answer.reason === 'alreadyOnline') {
+      // The hub still holds the link of before the restart (a policy that keeps the old one): it ends
+      // when the hub hears nothing on it; until then, tried again every tick.
+      this.endLink(l);
+      return;
+    }
     l.needsRelogin = false;
     if (answer.code === 'ok') {
       this.log('info', 'relogin', id, `re-admitted, the hub had ${answer.lastReceived} of its messages`);
