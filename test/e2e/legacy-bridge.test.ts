@@ -441,6 +441,23 @@ function scenarios(): void {
     });
   }
 
+  it('a client that closed (Close) is not logged in again by a restarted bridge', async () => {
+    const w = await world();
+    const a = client(w, 1);
+    const b = client(w, 2);
+    await registered(w, a);
+    await registered(w, b);
+    await a.stop();
+    await until(w, 'a offline', () => !online(w, a));
+    expect(w.events).toContainEqual(expect.objectContaining({ type: 'clientOffline', clientId: clientId(a.clientId!), reason: 'closedByClient' }));
+    await w.bridge.close();
+    w.bridge = newBridge(w.server, w.dir, () => w.network, w.store, w.clock, w.bridgeLog);
+    for (let i = 0; i < 3; i++) await round(w, [b]);
+    expect(online(w, a)).toBe(false);
+    expect(online(w, b)).toBe(true);
+    expect(w.bridgeLog.filter((e) => e.event === 'relogin').map((e) => e.clientId)).toEqual([b.clientId]);
+  });
+
   it('a push the legacy protocol cannot carry is reported undeliverable and acknowledged by the next Null', async () => {
     const w = await world();
     const a = client(w, 1);

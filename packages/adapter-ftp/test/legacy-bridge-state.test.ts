@@ -27,6 +27,7 @@ function sample(): BridgeState {
         { id: 1, reqId: 0, type: 'sync', hubSeq: 6, at: 1 },
         { id: 2, reqId: 3, type: 'ok', hubSeq: 7, at: 2 },
       ],
+      linked: true,
     },
   });
   s.clients.set(7, { secret: 'x', status: 'banned', hubAcked: 0, hubForwarded: 0, session: null });
@@ -53,6 +54,7 @@ describe('legacy bridge state', () => {
     ['an unknown status', stringifyBridgeState(sample()).replace('"banned"', '"gone"'), /status is not a status/],
     ['.gov ids out of order', stringifyBridgeState(sample()).replace('{"id":2,', '{"id":1,'), /ids must increase/],
     ['a .gov id above legacyOut', stringifyBridgeState(sample()).replace('"legacyOut":2', '"legacyOut":1'), /ids must increase up to legacyOut/],
+    ['a session without linked', stringifyBridgeState(sample()).replace(',"linked":true', ''), /session\.linked must be true or false/],
     ['an unknown answer code', stringifyBridgeState(sample()).replace('"code":"ok"', '"code":"maybe"'), /not an answer code/],
   ])('refuses %s', (_what, text, message) => {
     expect(() => parseBridgeState(text, 'state.json')).toThrow(BridgeStateError);

@@ -314,7 +314,7 @@ export class LegacyBridge {
     for (const [id, c] of state.clients) {
       const l = this.liveOf(id);
       l.govDirty = c.session !== null || c.status !== 'enabled';
-      l.needsRelogin = c.session !== null && c.status === 'enabled';
+      l.needsRelogin = c.session !== null && c.session.linked && c.status === 'enabled';
     }
     // cxnresp.gov exists from the first tick on (the governor's Initialize wrote it): a client polling a missing one fails (B15).
     this.answersDirty = true;
@@ -473,9 +473,10 @@ export class LegacyBridge {
     }
     if (c.session === null) {
       // The bridge lost this session (a new state file): the client's own counters are the only base (ftp-legacy.md §7.1.2).
-      c.session = { inSeqBase: Math.max(0, answer.lastReceived - p.lastClientMessageId), legacyIn: 0, legacyOut: 0, gov: [] };
+      c.session = { inSeqBase: Math.max(0, answer.lastReceived - p.lastClientMessageId), legacyIn: 0, legacyOut: 0, gov: [], linked: true };
     }
     const s = c.session;
+    s.linked = true;
     s.legacyOut = Math.max(s.legacyOut, p.lastServerMessageId);
     this.adoptLastReceived(s, l, answer.lastReceived);
     // A governor message resets the client's TTL (§9.5 step 3).
@@ -505,7 +506,7 @@ export class LegacyBridge {
   // ---- sessions ---------------------------------------------------------
 
   private openSession(c: BridgeClient, l: Live, lastReceived: number): void {
-    c.session = { inSeqBase: lastReceived, legacyIn: 0, legacyOut: 0, gov: [] };
+    c.session = { inSeqBase: lastReceived, legacyIn: 0, legacyOut: 0, gov: [], linked: true };
     // The new .gov starts empty: what the client had not confirmed is resent by the hub after its ok.
     c.hubForwarded = c.hubAcked;
     l.govDirty = true;
@@ -695,9 +696,16 @@ export class LegacyBridge {
       return;
     }
     this.log('info', 'sessionEnded', id, `${reason ?? 'no reason'} (${cause})`);
+    if (c.session === null) return;
     // The transport failed or the hub went away: the legacy client still runs, so the bridge logs in again.
-    // After a kick or a heartbeat timeout the hub ended the session on purpose: the client's own cnx Sync brings it back (§11).
-    if (c.status === 'enabled' && c.session !== null && (reason === null || reason === 'shutdown' || reason === 'busy')) l.needsRelogin = true;
+    // After a kick, a heartbeat timeout or the client's Close the session ended on purpose: the client's own
+    // cnx Sync (§11) or its next Start brings it back, if it still runs.
+    if (reason === null || reason === 'shutdown' || reason === 'busy') {
+      if (c.status === 'enabled') l.needsRelogin = true;
+    } else if (c.session.linked) {
+      c.session.linked = false;
+      this.stateDirty = true;
+    }
   }
 
   private fromHub(id: number, c: BridgeClient, l: Live, m: DialogMessage): void {

@@ -49,6 +49,12 @@ export interface LegacySession {
   legacyOut: number;
   /** The messages in `<ID>.gov`, oldest first; trimmed when the client's Null shows it read them. */
   gov: GovEntry[];
+  /**
+   * The hub holds this session (admitted, not ended by the hub or the client): a restarted bridge
+   * logs it in again. False after a kick, a heartbeat timeout or the client's Close: the client
+   * comes back by itself (a cnx Sync, a Start), if it still runs.
+   */
+  linked: boolean;
 }
 
 /** What the bridge keeps per legacy client. */
@@ -113,6 +119,11 @@ function u32(v: unknown, field: string, fail: (d: string) => never): number {
 function ms(v: unknown, field: string, fail: (d: string) => never): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${field} must be a number, got ${JSON.stringify(v)}`);
   return v as number;
+}
+
+function bool(v: unknown, field: string, fail: (d: string) => never): boolean {
+  if (typeof v !== 'boolean') fail(`${field} must be true or false, got ${JSON.stringify(v)}`);
+  return v as boolean;
 }
 
 function obj(v: unknown, field: string, fail: (d: string) => never): Record<string, unknown> {
@@ -187,6 +198,7 @@ export function parseBridgeState(text: string, path = '<memory>'): BridgeState {
         legacyIn: u32(s['legacyIn'], `clients.${key}.session.legacyIn`, fail),
         legacyOut,
         gov,
+        linked: bool(s['linked'], `clients.${key}.session.linked`, fail),
       };
     }
     state.clients.set(id, {
