@@ -33,7 +33,7 @@
  */
 import type { CloseReason, CodecLimits } from '@dialoghub/core';
 import { ClientLinkEvents, systemClock, type Clock, type LinkEnding } from '@dialoghub/runtime';
-import { FileTooLargeError, FtpConnection, isFtpReply, replyCode } from './ftp-connection.js';
+import { FileTooLargeError, FtpConnection, isFtpReply, isNoSuchFile, replyCode } from './ftp-connection.js';
 import { DHMB_FORMAT, NO_EPOCH, type MailboxFormat } from './format.js';
 import { fitFrames, isClientFrame, isHubFrame, type ClientFrame, type HubFrame } from './frames.js';
 import { randomHex64 } from './ftp-transport.js';
@@ -42,15 +42,6 @@ import { DEFAULTS, resolveLimits, resolveServer, type FtpClientOptions, type Tic
 import { checkRemoteDir } from './names.js';
 import { ACK_URGENT_FILE_BYTES, StreamWriter } from './stream-writer.js';
 import { ReportBuilder } from './report.js';
-
-/**
- * The replies to `RETR` that mean the file is not there: 550 (RFC 959, and
- * vsftpd), and 551, which ftp-srv sends for every failed `RETR`, a missing
- * file included.
- */
-function isNoSuchFile(code: number | undefined): boolean {
-  return code === 550 || code === 551;
-}
 
 /**
  * Why a link ended: `closedByHub` (a close frame arrived; the reason says

@@ -39,6 +39,15 @@ export function isFtpReply(error: unknown): error is FTPError {
 }
 
 /** The FTP reply code of `error`, if it is one. */
+/**
+ * The replies to `RETR` (or `SIZE`) that mean the file is not there: 550 (RFC 959, and
+ * vsftpd), and 551, which ftp-srv sends for every failed `RETR`, a missing
+ * file included.
+ */
+export function isNoSuchFile(code: number | undefined): boolean {
+  return code === 550 || code === 551;
+}
+
 export function replyCode(error: unknown): number | undefined {
   return isFtpReply(error) ? error.code : undefined;
 }

@@ -184,7 +184,8 @@ export interface ResolvedServer {
   readonly timeoutMs: number;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
+/** `value` (or `fallback` when absent) when it is a positive number; @throws RangeError naming `name` otherwise. */
+export function positive(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
   const v = value ?? fallback;
   const ok = typeof v === 'number' && (v === Infinity ? allowInfinity : Number.isFinite(v) && v > 0);
   if (!ok) throw new RangeError(`${name} must be a positive number${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`);

@@ -37,8 +37,8 @@
 import type { Answer, ClientId, ClientStatus, CloseReason, DialogMessage, MessageBody, ProfileSummary, Request } from '@dialoghub/core';
 import type { ClientLink, ClientTransport } from '../client-transport.js';
 import type { ClientFrame, HubFrame } from '../frames.js';
-import { FtpConnection, describeError, replyCode } from '../ftp-connection.js';
-import { resolveServer, type FtpServerOptions } from '../options.js';
+import { FtpConnection, describeError, isNoSuchFile, replyCode } from '../ftp-connection.js';
+import { positive, resolveServer, type FtpServerOptions } from '../options.js';
 import { resolveLegacyLimits, type LegacyLimits } from '../legacy/errors.js';
 import {
   LEGACY_FILE_NAMES,
@@ -130,8 +130,6 @@ interface Live {
   needsRelogin: boolean;
   govDirty: boolean;
   hubReset: boolean;
-  /** The close reason the hub gave on `link`, while waiting for its end. */
-  closeReason: CloseReason | null;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -197,9 +195,9 @@ export class LegacyBridge {
     this.hub = options.hub;
     this.store = options.state;
     this.now = options.now ?? Date.now;
-    this.answerTimeoutMs = positive('answerTimeoutMs', options.answerTimeoutMs ?? 10_000);
-    this.answerRetentionMs = positive('answerRetentionMs', options.answerRetentionMs ?? 15 * 60_000);
-    this.profilesEveryTicks = positive('profilesEveryTicks', options.profilesEveryTicks ?? 20);
+    this.answerTimeoutMs = positive('answerTimeoutMs', options.answerTimeoutMs, 10_000);
+    this.answerRetentionMs = positive('answerRetentionMs', options.answerRetentionMs, 15 * 60_000);
+    this.profilesEveryTicks = positive('profilesEveryTicks', options.profilesEveryTicks, 20);
     this.limits = resolveLegacyLimits(options.limits);
     this.onLog = options.onLog ?? (() => {});
   }
@@ -544,7 +542,6 @@ export class LegacyBridge {
 
   private detach(l: Live): void {
     l.link = null;
-    l.closeReason = null;
     for (const w of l.waiters.values()) w(null);
     l.waiters.clear();
   }
@@ -677,7 +674,6 @@ export class LegacyBridge {
       }
       const { frame } = item;
       if (frame.kind === 'close') {
-        l.closeReason = frame.reason;
         const status = statusOfEnd(frame.reason);
         if (status !== null) this.setStatus(id, c, l, status, `closed: ${frame.reason}`);
         continue;
@@ -689,7 +685,6 @@ export class LegacyBridge {
   }
 
   private linkEnded(id: number, c: BridgeClient, l: Live, reason: CloseReason | null, cause: string): void {
-    l.closeReason = null;
     const status = statusOfEnd(reason);
     if (status !== null) {
       this.setStatus(id, c, l, status, `closed: ${reason}`);
@@ -858,7 +853,7 @@ export class LegacyBridge {
       return;
     }
     const bytes = encodeLegacyTransfer(encodeProfilesFile(legacy.value));
-    if (this.profilesBytes !== null && sameBytes(bytes, this.profilesBytes)) return;
+    if (this.profilesBytes !== null && Buffer.compare(bytes, this.profilesBytes) === 0) return;
     this.profilesBytes = bytes;
     this.profilesDirty = true;
   }
@@ -960,22 +955,10 @@ export class LegacyBridge {
 }
 
 function newLive(): Live {
-  return { link: null, inbox: [], waiters: new Map(), hubSize: null, needsRelogin: false, govDirty: false, hubReset: false, closeReason: null };
+  return { link: null, inbox: [], waiters: new Map(), hubSize: null, needsRelogin: false, govDirty: false, hubReset: false };
 }
 
-/** No such file: 550, or 551 to `RETR` from ftp-srv, which answers every failed download so (ftp.md §15). */
+/** No such file (550, or ftp-srv's 551 to a `RETR`). */
 function isMissing(error: unknown): boolean {
-  const code = replyCode(error);
-  return code === 550 || code === 551;
-}
-
-function positive(name: string, v: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number, got ${String(v)}`);
-  return v;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return isNoSuchFile(replyCode(error));
 }
