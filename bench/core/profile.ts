@@ -16,13 +16,7 @@ import { collect, seconds } from '../timing.js';
 import { populate } from './population.js';
 import { step } from './api.js';
 import { CATEGORY_NAMES, replay, SETTLE_MS, Workload } from './workload.js';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-  children?: number[];
-}
+import { printSelfTime, type ProfileNode } from './profile-summary.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const out = process.argv[3] ?? 'core-step.cpuprofile';
@@ -46,18 +40,7 @@ session.disconnect();
 writeFileSync(out, JSON.stringify(profile));
 process.stdout.write(`${n} clients: ${Math.round(rec.inputs.length / seconds(r.ns))} steps/s while profiled; profile in ${out}\n`);
 
-const self = new Map<string, number>();
-let total = 0;
-for (const node of profile.nodes) {
-  const hits = node.hitCount ?? 0;
-  total += hits;
-  const f = node.callFrame;
-  const file = f.url.replace(/^.*\/(packages|node_modules|bench)\//, '$1/');
-  const key = `${f.functionName || '(anonymous)'}  ${file}${f.url ? `:${f.lineNumber + 1}` : ''}`;
-  self.set(key, (self.get(key) ?? 0) + hits);
-}
-const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30);
-for (const [key, hits] of rows) process.stdout.write(`${((100 * hits) / total).toFixed(1).padStart(5)} %  ${key}\n`);
+printSelfTime(profile.nodes, 30);
 
 // Cost by input kind: one more replay, each step timed on its own (the clock adds ~0.1 µs a step).
 collect();
