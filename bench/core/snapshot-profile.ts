@@ -1,10 +1,12 @@
 /**
  * Theory of operation: a CPU profile of a snapshot round trip only.
  *
- *   node --expose-gc --import tsx bench/core/snapshot-profile.ts [clients=1000000] [out-prefix=snapshot]
+ *   node --expose-gc --import tsx bench/core/snapshot-profile.ts [clients=1000000] [out-prefix=snapshot] [--running]
  *
- * Builds the hub as the core suite does (`populate`), then profiles one
- * `serialize` and — with the hub released, as at a restart — one
+ * Builds the hub as the core suite does (`populate`; with `--running`, also
+ * the suite's workload — settle, then 300 000 recorded steps — and the state
+ * the recording started from, with the recording alive, exactly what the
+ * suite serializes), then profiles one `serialize` and — with the hub released, as at a restart — one
  * `deserialize` (default invariant check) with the inspector's sampling
  * profiler, writes `<prefix>-serialize.cpuprofile` and
  * `<prefix>-deserialize.cpuprofile`, and prints each half's time and the
@@ -15,10 +17,13 @@ import { Session } from 'node:inspector/promises';
 import { collect, clock, seconds } from '../timing.js';
 import { deserialize, serialize } from './api.js';
 import { populate } from './population.js';
+import { SETTLE_MS, Workload, type Recording } from './workload.js';
 import { printSelfTime, type ProfileNode } from './profile-summary.js';
 
-const n = Number(process.argv[2] ?? 1_000_000);
-const prefix = process.argv[3] ?? 'snapshot';
+const args = process.argv.slice(2).filter((a) => a !== '--running');
+const running = args.length < process.argv.length - 2;
+const n = Number(args[0] ?? 1_000_000);
+const prefix = args[1] ?? 'snapshot';
 
 async function profiled<T>(name: string, f: () => T): Promise<T> {
   collect();
@@ -40,8 +45,15 @@ async function profiled<T>(name: string, f: () => T): Promise<T> {
 }
 
 let pop: ReturnType<typeof populate> | null = populate(n, 0x5eed + n, () => undefined);
-const bytes = await profiled('serialize', () => serialize(pop!.state));
+let rec: Recording | null = null;
+if (running) {
+  const work = new Workload(pop, (0x5eed + n) ^ 0x9e3779b9);
+  work.settle(SETTLE_MS);
+  rec = work.record(300_000);
+}
+const bytes = await profiled('serialize', () => serialize(rec?.start ?? pop!.state));
 pop = null;
+rec = null;
 process.stdout.write(`${bytes.length} bytes\n`);
 const r = await profiled('deserialize', () => deserialize(bytes));
 if (!r.ok) throw new Error(`deserialize refused the snapshot: ${JSON.stringify(r.error)}`);

@@ -18,14 +18,15 @@ import type { HubState } from './state.js';
 
 export function checkInvariants(state: HubState): string[] {
   const problems: string[] = [];
-  const counts = new Map<number, number>();
+  // Clients per profile id. An array: profile ids are usually dense, and a sparse one still works (as a dictionary).
+  const counts: number[] = [];
   for (const c of state.clients.values()) {
     const p = state.profiles.get(c.profileId);
     if (p === undefined) {
       problems.push(`client ${c.id} belongs to missing profile ${c.profileId}`);
       continue;
     }
-    counts.set(p.id, (counts.get(p.id) ?? 0) + 1);
+    counts[p.id] = (counts[p.id] ?? 0) + 1;
     if (c.status === 'enabled' && p.enabledClient !== c.id) problems.push(`client ${c.id} is enabled but profile ${p.id} names ${p.enabledClient}`);
     const link = state.online.get(c.id);
     if (link !== undefined) {
@@ -36,11 +37,12 @@ export function checkInvariants(state: HubState): string[] {
     } else if (c.dialog === null) {
       problems.push(`client ${c.id} is offline without a dialog`);
     } else {
-      problems.push(...dialogProblems(state, c.id, c.dialog));
+      dialogProblems(state, c.id, c.dialog, problems);
     }
   }
   for (const p of state.profiles.values()) {
-    if ((counts.get(p.id) ?? 0) !== p.clientCount) problems.push(`profile ${p.id} counts ${p.clientCount} clients, has ${counts.get(p.id) ?? 0}`);
+    const has = counts[p.id] ?? 0;
+    if (has !== p.clientCount) problems.push(`profile ${p.id} counts ${p.clientCount} clients, has ${has}`);
     if (p.enabledClient !== null) {
       const c = state.clients.get(p.enabledClient);
       if (c === undefined || c.status !== 'enabled' || c.profileId !== p.id) problems.push(`profile ${p.id} names ${p.enabledClient} as enabled, which it is not`);
@@ -63,13 +65,13 @@ export function checkInvariants(state: HubState): string[] {
     if (state.online.get(s.clientId) !== s.link) problems.push(`session on link ${s.link} is not the online index's for client ${s.clientId}`);
     if (s.indexedAt > dueAt(s)) problems.push(`session on link ${s.link} is indexed after its deadline`);
     if (s.indexedAt <= state.now) problems.push(`session on link ${s.link} has a deadline (${s.indexedAt}) not after now (${state.now})`);
-    problems.push(...dialogProblems(state, s.clientId, s.dialog));
+    dialogProblems(state, s.clientId, s.dialog, problems);
   }
   return problems;
 }
 
-function dialogProblems(state: HubState, clientId: number, d: DialogState): string[] {
-  const out: string[] = [];
+/** Appends to `out` what is wrong with one dialog (nothing, for nearly every dialog). */
+function dialogProblems(state: HubState, clientId: number, d: DialogState, out: string[]): void {
   if (d.outAcked > d.outSeq) out.push(`client ${clientId}: acked ${d.outAcked} beyond sent ${d.outSeq}`);
   if (d.outbox.length > state.config.maxOutbox) out.push(`client ${clientId}: outbox ${d.outbox.length} over its bound`);
   if (d.unconfirmed.length > state.config.maxUnconfirmed) out.push(`client ${clientId}: ${d.unconfirmed.length} unconfirmed deliveries, over the bound`);
@@ -87,5 +89,4 @@ function dialogProblems(state: HubState, clientId: number, d: DialogState): stri
   }
   if (d.outbox.length > 0 && expected - 1 !== d.outSeq) out.push(`client ${clientId}: outbox ends at ${expected - 1}, sent ${d.outSeq}`);
   if (d.outbox.length === 0 && d.outAcked !== d.outSeq) out.push(`client ${clientId}: empty outbox but ${d.outSeq - d.outAcked} unacknowledged`);
-  return out;
 }

@@ -22,6 +22,7 @@ import { checkInvariants } from './invariants.js';
 import type { DialogMessage } from './messages.js';
 import {
   CLIENT_STATUSES,
+  EMPTY_DIALOG,
   MANAGEMENT_MODES,
   POLICIES,
   makeDialog,
@@ -62,14 +63,29 @@ function writeDialog(w: ByteWriter, clientId: number, d: DialogState): void {
   w.varuint(d.messagesOut);
   w.u8(d.lastSeen === null ? 0 : 1);
   if (d.lastSeen !== null) w.i64(d.lastSeen);
-  const asFrame = (messages: DialogMessage[]): Uint8Array =>
-    messages.length === 0 ? new Uint8Array(0) : encodeFrame({ kind: 'dialog', clientId: clientId as ClientId, messages });
-  w.bytes(asFrame(d.outbox.map((m) => ({ seq: m.seq, ack: 0, body: m.body }))));
-  w.bytes(asFrame(d.unconfirmed.map((u) => ({ seq: u.seq, ack: 0, body: { type: 'app', appType: u.appType, payload: u.payload, replyTo: u.replyTo } }))));
+  // Most dialogs have nothing pending: an empty list is a zero length, with nothing built for it.
+  if (d.outbox.length === 0) w.varuint(0);
+  else w.bytes(asFrame(clientId, d.outbox.map(outboxMessage)));
+  if (d.unconfirmed.length === 0) w.varuint(0);
+  else w.bytes(asFrame(clientId, d.unconfirmed.map(deliveryMessage)));
+}
+
+function asFrame(clientId: number, messages: DialogMessage[]): Uint8Array {
+  return encodeFrame({ kind: 'dialog', clientId: clientId as ClientId, messages });
+}
+
+function outboxMessage(m: OutboundMessage): DialogMessage {
+  return { seq: m.seq, ack: 0, body: m.body };
+}
+
+function deliveryMessage(u: PendingDelivery): DialogMessage {
+  return { seq: u.seq, ack: 0, body: { type: 'app', appType: u.appType, payload: u.payload, replyTo: u.replyTo } };
 }
 
 function writeEnvironment(w: ByteWriter, env: Environment): void {
-  const keys = Object.keys(env).sort();
+  const keys = Object.keys(env);
+  // Written in sorted key order (one byte form per state); most environments already are.
+  if (!isSorted(keys)) keys.sort();
   w.varuint(keys.length);
   for (const k of keys) {
     w.string(k);
@@ -77,13 +93,23 @@ function writeEnvironment(w: ByteWriter, env: Environment): void {
   }
 }
 
+/** True when `keys` is in the order `Array.prototype.sort` would put it (UTF-16 code units). */
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
 /** The value of one lower-case or upper-case hex digit's character code (verifiers are lower-case hex). */
 function nibble(code: number): number {
   return code <= 57 ? code - 48 : (code | 32) - 87;
 }
 
+/** Reused by `hexToBytes` for verifiers of the usual 32 bytes (the writer copies what it is given). */
+const VERIFIER_SCRATCH = new Uint8Array(32);
+
+/** The bytes of a hex string; the result is only valid until the next call. */
 function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >>> 1);
+  const out = hex.length === 64 ? VERIFIER_SCRATCH : new Uint8Array(hex.length >>> 1);
   for (let i = 0; i < out.length; i++) out[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
   return out;
 }
@@ -92,11 +118,15 @@ function hexToBytes(hex: string): Uint8Array {
 /**
  * The state as bytes. Call it whenever the shell wants a restart point; the
  * bytes stand alone (they carry the config). Cost: linear in the state's size.
+ * The result may be a view of a somewhat larger buffer (up to a third more,
+ * to spare a large hub one more copy): whoever reads `.buffer` must honour
+ * `byteOffset` and `byteLength`, as Node's file and socket writes do.
  */
 export function serialize(state: HubState): Uint8Array {
-  // Sized for the usual ~200 bytes a client up front, so a large hub's writer
-  // does not double a dozen times (each a copy of everything written so far).
-  const w = new ByteWriter((1 << 16) + state.clients.size * 200 + state.sessions.size * 64);
+  // Sized up front for the usual ~250 bytes a client (contact, one environment, verifier, dialog)
+  // and ~100 a session, so a large hub's writer seldom grows (each growth copies everything
+  // written so far) and `take` can hand the buffer over without one more copy.
+  const w = new ByteWriter((1 << 16) + state.clients.size * 256 + state.sessions.size * 96);
   for (const b of MAGIC) w.u8(b);
   w.u8(SNAPSHOT_VERSION);
   w.string(JSON.stringify(state.config));
@@ -104,16 +134,16 @@ export function serialize(state: HubState): Uint8Array {
   w.varuint(state.nextCommandId);
   w.varuint(state.regSeq);
   w.varuint(state.profiles.size);
-  for (const p of state.profiles.values()) {
+  state.profiles.forEach((p) => {
     w.u32(p.id);
     w.string(p.name);
     w.u8(MANAGEMENT_MODES.indexOf(p.mode));
     w.u8(p.policy === null ? 0 : POLICIES.indexOf(p.policy) + 1);
     w.u32(p.enabledClient ?? 0);
     w.varuint(p.clientCount);
-  }
+  });
   w.varuint(state.clients.size);
-  for (const c of state.clients.values()) {
+  state.clients.forEach((c) => {
     w.u32(c.id);
     w.u32(c.profileId);
     w.u8(CLIENT_STATUSES.indexOf(c.status));
@@ -131,9 +161,9 @@ export function serialize(state: HubState): Uint8Array {
     w.varuint(c.registrationRequestId);
     w.u8((c.proven ? 1 : 0) | (c.dialog !== null ? 2 : 0));
     if (c.dialog !== null) writeDialog(w, c.id, c.dialog);
-  }
+  });
   w.varuint(state.sessions.size);
-  for (const s of state.sessions.values()) {
+  state.sessions.forEach((s) => {
     w.u32(s.link);
     w.u32(s.clientId);
     w.i64(s.since);
@@ -144,8 +174,8 @@ export function serialize(state: HubState): Uint8Array {
     if (s.resendAt !== null) w.i64(s.resendAt);
     w.i64(s.indexedAt);
     writeDialog(w, s.clientId, s.dialog);
-  }
-  return w.toBytes();
+  });
+  return w.take();
 }
 
 // ---- reading ------------------------------------------------------------------
@@ -166,11 +196,19 @@ function readDialog(r: ByteReader, clientId: number): DialogState {
   const messagesIn = r.varuint();
   const messagesOut = r.varuint();
   const lastSeen = r.u8() === 1 ? (r.i64() as Millis) : null;
-  const outbox: OutboundMessage[] = frameMessages(r.bytes(NO_LIMIT), clientId).map((m) => ({ seq: m.seq, body: m.body }));
-  const unconfirmed: PendingDelivery[] = frameMessages(r.bytes(NO_LIMIT), clientId).map((m) => {
-    if (m.body.type !== 'app') throw new Corrupt(`client ${clientId}: an unconfirmed delivery is not an application message`);
-    return { seq: m.seq, appType: m.body.appType, payload: m.body.payload, replyTo: m.body.replyTo };
-  });
+  // Views: a frame is decoded on the spot (the messages copy what they keep). Most are empty, and
+  // share the frozen empty lists of EMPTY_DIALOG (the core never changes a list in place).
+  const outboxFrame = r.view(NO_LIMIT);
+  const outbox: readonly OutboundMessage[] =
+    outboxFrame.length === 0 ? EMPTY_DIALOG.outbox : frameMessages(outboxFrame, clientId).map((m) => ({ seq: m.seq, body: m.body }));
+  const unconfirmedFrame = r.view(NO_LIMIT);
+  const unconfirmed: readonly PendingDelivery[] =
+    unconfirmedFrame.length === 0
+      ? EMPTY_DIALOG.unconfirmed
+      : frameMessages(unconfirmedFrame, clientId).map((m) => {
+          if (m.body.type !== 'app') throw new Corrupt(`client ${clientId}: an unconfirmed delivery is not an application message`);
+          return { seq: m.seq, appType: m.body.appType, payload: m.body.payload, replyTo: m.body.replyTo };
+        });
   return makeDialog(inSeq, outSeq, outAcked, outbox, messagesIn, messagesOut, lastSeen, unconfirmed);
 }
 
@@ -236,7 +274,9 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
   const nextCommandId = r.varuint();
   const regSeq = r.varuint();
   check();
-  const profiles: [number, Profile][] = [];
+  // Tables are built as they are read, with a builder's token (as in IntMap.from): written in place until published below.
+  const edit = {};
+  let profiles = IntMap.empty<Profile>();
   const profileCount = r.varuint();
   for (let i = 0; i < profileCount; i++) {
     const id = r.u32() as ProfileId;
@@ -247,9 +287,9 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     const enabled = r.u32();
     const clientCount = r.varuint();
     check();
-    profiles.push([id, { id, name, mode, policy, enabledClient: enabled === 0 ? null : (enabled as ClientId), clientCount }]);
+    profiles = profiles.assoc(id, { id, name, mode, policy, enabledClient: enabled === 0 ? null : (enabled as ClientId), clientCount }, edit);
   }
-  const clients: [number, Client][] = [];
+  let clients = IntMap.empty<Client>();
   const clientCount = r.varuint();
   check();
   for (let i = 0; i < clientCount; i++) {
@@ -262,23 +302,19 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     const envCount = r.varuint(NO_LIMIT);
     const environments: EnvironmentEntry[] = [];
     for (let j = 0; j < envCount && r.error === undefined; j++) environments.push({ at: r.i64() as Millis, env: readEnvironment(r) });
-    const verifier = r.bytes(64);
+    const verifier = r.view(64);
     const registrationRequestId = r.varuint();
     const flags = r.u8();
     check();
     if (verifier.length !== 32) throw new Corrupt(`client ${id}: verifier of ${verifier.length} bytes`);
     const dialog = (flags & 2) !== 0 ? readDialog(r, id) : null;
     check();
-    clients.push([
-      id,
-      { id, profileId, status, regSeq: regSeqOf, registeredAt, contact, environments, verifier: hexOf(verifier), registrationRequestId, proven: (flags & 1) !== 0, dialog },
-    ]);
+    const client: Client = { id, profileId, status, regSeq: regSeqOf, registeredAt, contact, environments, verifier: hexOf(verifier), registrationRequestId, proven: (flags & 1) !== 0, dialog };
+    clients = clients.assoc(id, client, edit);
   }
-  const sessions: [number, Session][] = [];
-  const online: [number, LinkId][] = [];
+  let sessions = IntMap.empty<Session>();
+  let online = IntMap.empty<LinkId>();
   let deadlines = emptyDeadlines();
-  // A builder's token, as in IntMap.from: the index is written in place until it is published below.
-  const edit = {};
   const sessionCount = r.varuint();
   check();
   for (let i = 0; i < sessionCount; i++) {
@@ -293,8 +329,8 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     check();
     const dialog = readDialog(r, clientId);
     check();
-    sessions.push([link, makeSession(link, clientId, since, lastHeard, syncAt, deadAt, resendAt, indexedAt, dialog)]);
-    online.push([clientId, link]);
+    sessions = sessions.assoc(link, makeSession(link, clientId, since, lastHeard, syncAt, deadAt, resendAt, indexedAt, dialog), edit);
+    online = online.assoc(clientId, link, edit);
     deadlines = addDeadline(deadlines, indexedAt, link, edit);
   }
   if (r.remaining !== 0) throw new Corrupt(`${r.remaining} trailing byte(s)`);
@@ -303,10 +339,10 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     now,
     nextCommandId,
     regSeq,
-    profiles: IntMap.from(profiles),
-    clients: IntMap.from(clients),
-    sessions: IntMap.from(sessions),
-    online: IntMap.from(online),
+    profiles,
+    clients,
+    sessions,
+    online,
     deadlines,
     nextDue: firstDeadline(deadlines)?.at ?? null,
   });

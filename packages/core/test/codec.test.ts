@@ -442,6 +442,24 @@ describe('utf8', () => {
     expect(decodeUtf8(encodeUtf8(s))).toEqual({ ok: true, value: s });
   });
 
+  it('short all-ASCII strings (a fast path up to 64 bytes) decode as the general decoder does, at every length around the limit', () => {
+    for (let n = 0; n <= 70; n++) {
+      const ascii = Array.from({ length: n }, (_, i) => String.fromCharCode(32 + ((i * 7) % 95))).join('');
+      expect(decodeUtf8(encodeUtf8(ascii))).toEqual({ ok: true, value: ascii });
+      // One non-ASCII character anywhere sends the string down the general path.
+      if (n > 0) {
+        const mixed = ascii.slice(0, n - 1) + 'é';
+        expect(decodeUtf8(encodeUtf8(mixed))).toEqual({ ok: true, value: mixed });
+      }
+      // A bad byte at the end of a short string is still found, at its offset.
+      const bad = new Uint8Array(n + 1).fill(0x61);
+      bad[n] = 0x80;
+      expect(decodeUtf8(bad)).toEqual({ ok: false, error: { offset: n, reason: expect.any(String) } });
+    }
+    // A range inside a larger array, as the reader decodes it.
+    expect(decodeUtf8(u8(0xff, 0x68, 0x69, 0xff), 1, 3)).toEqual({ ok: true, value: 'hi' });
+  });
+
   it('compares by code point (UTF-8 byte order), not by UTF-16 unit', () => {
     expect(compareCodePoints('\uffff', '\u{10000}')).toBeLessThan(0);
     expect('\uffff' < '\u{10000}').toBe(false);
@@ -478,6 +496,47 @@ describe('bytes', () => {
     expect(r.u8('second')).toBe(0);
     expect(r.string(10)).toBe('');
     expect(r.error).toEqual({ code: 'truncated', message: expect.stringContaining('first'), offset: 0 });
+  });
+
+  it('view: the bytes after a length, as a view into the input (no copy); empty on zero length or error', () => {
+    const input = u8(0x03, 0x0a, 0x0b, 0x0c, 0x00, 0x05, 0x01);
+    const r = new ByteReader(input);
+    const v = r.view(10);
+    expect(Array.from(v)).toEqual([0x0a, 0x0b, 0x0c]);
+    expect(v.buffer).toBe(input.buffer);
+    expect(r.view(10).length).toBe(0);
+    expect(r.error).toBeUndefined();
+    // A length of 5 with one byte left: truncated, sticky, and an empty view.
+    expect(r.view(10).length).toBe(0);
+    expect(r.error?.code).toBe('truncated');
+    const limited = new ByteReader(u8(0x03, 1, 2, 3));
+    expect(limited.view(2).length).toBe(0);
+    expect(limited.error?.code).toBe('limitExceeded');
+  });
+
+  it('take: the written bytes, sharing the buffer only when at least 3/4 of it is used', () => {
+    const full = new ByteWriter(16);
+    for (let i = 0; i < 12; i++) full.u8(i);
+    const shared = full.take();
+    expect(Array.from(shared)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(shared.buffer.byteLength).toBe(16);
+    const sparse = new ByteWriter(16);
+    for (let i = 0; i < 11; i++) sparse.u8(i);
+    const copied = sparse.take();
+    expect(copied.length).toBe(11);
+    expect(copied.buffer.byteLength).toBe(11);
+  });
+
+  it('from 16 MiB the writer grows by half, not by doubling', () => {
+    const w = new ByteWriter(1 << 24);
+    w.bytes(new Uint8Array((1 << 24) - 4).fill(9));
+    expect(w.capacity).toBe(1 << 24);
+    w.u32(1);
+    expect(w.capacity).toBe(3 << 23);
+    const bytes = w.take();
+    expect(bytes.length).toBe((1 << 24) + 4);
+    expect(bytes[5]).toBe(9);
+    expect(bytes.buffer.byteLength).toBe((1 << 24) + 4); // under 3/4 of the buffer used: a right-sized copy
   });
 
   it('the writer grows by doubling and keeps what was written', () => {

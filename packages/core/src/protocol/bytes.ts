@@ -55,10 +55,13 @@ function invalid(field: string, expected: string, got: unknown): HubUsageError {
   });
 }
 
+/** Capacity from which {@link ByteWriter} grows by half instead of doubling (16 MiB). */
+const LARGE_BUFFER = 1 << 24;
+
 /**
  * A growable byte buffer. Create one (or `reset()` one you keep), call the
  * writers in layout order, then take the bytes with {@link ByteWriter.toBytes}.
- * Capacity doubles when full, so writing n bytes costs O(n) amortised and
+ * Capacity doubles when full (grows by half from 16 MiB), so writing n bytes costs O(n) amortised and
  * there is no allocation per byte or per field.
  */
 export class ByteWriter {
@@ -90,13 +93,26 @@ export class ByteWriter {
     return this.buf.slice(0, this.pos);
   }
 
+  /**
+   * The bytes written, for a writer that is done with: shares the buffer (no
+   * copy) when it is at least 3/4 full, else a right-sized copy, so a large
+   * result is not copied once more and never holds more than a third extra.
+   * Neither write to nor `reset` the writer afterwards.
+   */
+  take(): Uint8Array {
+    return this.pos * 4 >= this.buf.length * 3 ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos);
+  }
+
   private reserve(n: number): void {
     if (this.pos + n > this.buf.length) this.grow(n);
   }
 
   private grow(n: number): void {
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
+    // Doubling, then half again once the buffer is large (a snapshot of a big hub): still O(n)
+    // amortised, and a large result overshoots by at most half, so `take` can usually keep it.
+    const factor = this.buf.length < LARGE_BUFFER ? 2 : 1.5;
+    let cap = Math.ceil(this.buf.length * factor);
+    while (cap < this.pos + n) cap = Math.ceil(cap * factor);
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
@@ -234,6 +250,9 @@ export class ByteWriter {
     this.pos = p + 8;
   }
 }
+
+/** What {@link ByteReader.view} returns for zero bytes (nothing in it can be changed). */
+const EMPTY_VIEW = new Uint8Array(0);
 
 /**
  * A cursor over untrusted bytes. Every read checks bounds and canonical form
@@ -404,6 +423,19 @@ export class ByteReader {
       this.pos = p + len;
     }
     return out;
+  }
+
+  /**
+   * As {@link ByteReader.bytes}, but the bytes are a view into the input, not
+   * a copy: for a caller that decodes them on the spot and keeps nothing of
+   * the view (the input may be reused afterwards). Empty on error.
+   */
+  view(maxBytes: number, what: string = 'bytes'): Uint8Array {
+    const len = this.length(maxBytes, what);
+    if (len <= 0) return EMPTY_VIEW;
+    const p = this.pos;
+    this.pos = p + len;
+    return this.input.subarray(p, p + len);
   }
 
   /** A varuint byte length (at most `maxBytes`, else `limitExceeded`), then that many bytes of strict UTF-8 (else `badUtf8`). */

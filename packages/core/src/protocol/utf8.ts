@@ -37,6 +37,28 @@ const CHUNK = 4096;
  */
 const scratch: number[] = [];
 
+/**
+ * Scratch arrays of exact lengths 0..SHORT for the all-ASCII fast path of
+ * {@link decodeUtf8}: most strings on the wire and in snapshots (names,
+ * phone numbers, environment entries) are short ASCII, and an array of the
+ * exact length needs no `length` change before `fromCharCode.apply`.
+ */
+const SHORT = 64;
+const SHORT_SCRATCH: number[][] = Array.from({ length: SHORT + 1 }, (_, n) => new Array<number>(n).fill(0));
+
+/** `bytes[start, end)` as a string when every byte is ASCII and there are at most SHORT of them, else undefined. */
+function shortAscii(bytes: Uint8Array, start: number, end: number): string | undefined {
+  const n = end - start;
+  if (n > SHORT) return undefined;
+  const codes = SHORT_SCRATCH[n]!;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[start + i]!;
+    if (b >= 0x80) return undefined;
+    codes[i] = b;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
 function flush(n: number): string {
   scratch.length = n;
   return String.fromCharCode.apply(null, scratch);
@@ -123,6 +145,8 @@ export function encodeUtf8(s: string): Uint8Array {
  * Call it on untrusted input; it does not replace bad sequences with U+FFFD.
  */
 export function decodeUtf8(bytes: Uint8Array, start: number = 0, end: number = bytes.length): Result<string, Utf8Error> {
+  const ascii = shortAscii(bytes, start, end);
+  if (ascii !== undefined) return ok(ascii);
   let out = '';
   let n = 0;
   let i = start;
