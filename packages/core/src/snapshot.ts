@@ -29,7 +29,6 @@ import {
   makeSession,
   type Client,
   type DialogState,
-  type Environment,
   type EnvironmentEntry,
   type OutboundMessage,
   type PendingDelivery,
@@ -37,7 +36,8 @@ import {
   type Session,
 } from './model.js';
 import { ByteReader, ByteWriter } from './protocol/bytes.js';
-import { decodeFrame, encodeFrame } from './protocol/codec.js';
+// Environments have the wire's form (sorted by UTF-8 bytes, unique keys, "__proto__" an ordinary key).
+import { decodeFrame, encodeFrame, readEnvironment, writeEnvironment } from './protocol/codec.js';
 import { err, ok, type Result } from './result.js';
 import type { HubState } from './state.js';
 
@@ -80,23 +80,6 @@ function outboxMessage(m: OutboundMessage): DialogMessage {
 
 function deliveryMessage(u: PendingDelivery): DialogMessage {
   return { seq: u.seq, ack: 0, body: { type: 'app', appType: u.appType, payload: u.payload, replyTo: u.replyTo } };
-}
-
-function writeEnvironment(w: ByteWriter, env: Environment): void {
-  const keys = Object.keys(env);
-  // Written in sorted key order (one byte form per state); most environments already are.
-  if (!isSorted(keys)) keys.sort();
-  w.varuint(keys.length);
-  for (const k of keys) {
-    w.string(k);
-    w.string(env[k]!);
-  }
-}
-
-/** True when `keys` is in the order `Array.prototype.sort` would put it (UTF-16 code units). */
-function isSorted(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
-  return true;
 }
 
 /** The value of one lower-case or upper-case hex digit's character code (verifiers are lower-case hex). */
@@ -155,7 +138,7 @@ export function serialize(state: HubState): Uint8Array {
     w.varuint(c.environments.length);
     for (const e of c.environments) {
       w.i64(e.at);
-      writeEnvironment(w, e.env);
+      writeEnvironment(w, e.env, 'environment');
     }
     w.bytes(hexToBytes(c.verifier));
     w.varuint(c.registrationRequestId);
@@ -186,6 +169,8 @@ function frameMessages(bytes: Uint8Array, clientId: number): DialogMessage[] {
   if (bytes.length === 0) return [];
   const f = decodeFrame(bytes, FRAME_LIMITS);
   if (!f.ok || f.value.kind !== 'dialog' || f.value.clientId !== clientId) throw new Corrupt(`bad dialog frame for client ${clientId}`);
+  // serialize writes every ack as 0: anything else is not a snapshot it wrote.
+  if (f.value.messages.some((m) => m.ack !== 0)) throw new Corrupt(`client ${clientId}: a stored message carries an ack`);
   return [...f.value.messages];
 }
 
@@ -195,7 +180,7 @@ function readDialog(r: ByteReader, clientId: number): DialogState {
   const outAcked = r.varuint();
   const messagesIn = r.varuint();
   const messagesOut = r.varuint();
-  const lastSeen = r.u8() === 1 ? (r.i64() as Millis) : null;
+  const lastSeen = r.bool('lastSeen flag') ? (r.i64() as Millis) : null;
   // Views: a frame is decoded on the spot (the messages copy what they keep). Most are empty, and
   // share the frozen empty lists of EMPTY_DIALOG (the core never changes a list in place).
   const outboxFrame = r.view(NO_LIMIT);
@@ -212,14 +197,13 @@ function readDialog(r: ByteReader, clientId: number): DialogState {
   return makeDialog(inSeq, outSeq, outAcked, outbox, messagesIn, messagesOut, lastSeen, unconfirmed);
 }
 
-function readEnvironment(r: ByteReader): Environment {
-  const n = r.varuint(NO_LIMIT);
-  const env: Record<string, string> = {};
-  for (let i = 0; i < n && r.error === undefined; i++) {
-    const k = r.string(NO_LIMIT);
-    env[k] = r.string(NO_LIMIT);
-  }
-  return env;
+/**
+ * Checks that a table's ids come in strictly ascending order, as `serialize` writes them (so a
+ * snapshot has one byte form, and a duplicate id cannot hide); returns `id` as the new last one.
+ */
+function ascending(last: number, id: number, what: string): number {
+  if (id <= last) throw new Corrupt(`${what} ids out of order: ${id} after ${last}`);
+  return id;
 }
 
 function pick<T>(table: readonly T[], index: number, what: string): T {
@@ -270,6 +254,11 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
   const configText = r.string(NO_LIMIT);
   check();
   const config = resolveConfig(JSON.parse(configText) as HubConfig);
+  // Only the exact text `serialize` writes for the config it resolves to: a damaged key or value
+  // that still parses (an unknown key is otherwise ignored, its setting silently defaulted) is
+  // refused, so a snapshot has one byte form. A build that adds a config field must bump the
+  // version and keep reading the older form.
+  if (JSON.stringify(config) !== configText) throw new Corrupt('the config is not in the form serialize writes');
   const now = r.i64() as Millis;
   const nextCommandId = r.varuint();
   const regSeq = r.varuint();
@@ -278,8 +267,10 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
   const edit = {};
   let profiles = IntMap.empty<Profile>();
   const profileCount = r.varuint();
+  let lastId = -1;
   for (let i = 0; i < profileCount; i++) {
     const id = r.u32() as ProfileId;
+    lastId = ascending(lastId, id, 'profile');
     const name = r.string(NO_LIMIT);
     const mode = pick(MANAGEMENT_MODES, r.u8(), 'mode');
     const policyCode = r.u8();
@@ -292,8 +283,10 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
   let clients = IntMap.empty<Client>();
   const clientCount = r.varuint();
   check();
+  lastId = -1;
   for (let i = 0; i < clientCount; i++) {
     const id = r.u32() as ClientId;
+    lastId = ascending(lastId, id, 'client');
     const profileId = r.u32() as ProfileId;
     const status = pick(CLIENT_STATUSES, r.u8(), 'status');
     const regSeqOf = r.varuint();
@@ -301,10 +294,11 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
     const contact = { name: r.string(NO_LIMIT), phone: r.string(NO_LIMIT), email: r.string(NO_LIMIT) };
     const envCount = r.varuint(NO_LIMIT);
     const environments: EnvironmentEntry[] = [];
-    for (let j = 0; j < envCount && r.error === undefined; j++) environments.push({ at: r.i64() as Millis, env: readEnvironment(r) });
+    for (let j = 0; j < envCount && r.error === undefined; j++) environments.push({ at: r.i64() as Millis, env: readEnvironment(r, FRAME_LIMITS) });
     const verifier = r.view(64);
     const registrationRequestId = r.varuint();
     const flags = r.u8();
+    if (flags > 3) throw new Corrupt(`client ${id}: unknown flags ${flags}`);
     check();
     if (verifier.length !== 32) throw new Corrupt(`client ${id}: verifier of ${verifier.length} bytes`);
     const dialog = (flags & 2) !== 0 ? readDialog(r, id) : null;
@@ -317,14 +311,16 @@ function read(bytes: Uint8Array, verify: boolean): HubState {
   let deadlines = emptyDeadlines();
   const sessionCount = r.varuint();
   check();
+  lastId = -1;
   for (let i = 0; i < sessionCount; i++) {
     const link = r.u32() as LinkId;
+    lastId = ascending(lastId, link, 'session link');
     const clientId = r.u32() as ClientId;
     const since = r.i64() as Millis;
     const lastHeard = r.i64() as Millis;
     const syncAt = r.i64() as Millis;
     const deadAt = r.i64() as Millis;
-    const resendAt = r.u8() === 1 ? (r.i64() as Millis) : null;
+    const resendAt = r.bool('resendAt flag') ? (r.i64() as Millis) : null;
     const indexedAt = r.i64() as Millis;
     check();
     const dialog = readDialog(r, clientId);

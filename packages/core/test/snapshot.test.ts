@@ -50,6 +50,43 @@ describe('snapshot', () => {
     expect(again.value.sessions.get(lnk(1))).toBeUndefined();
   });
 
+  it('keeps an environment key named "__proto__" across a round trip (an ordinary key, as on the wire)', () => {
+    const env = Object.fromEntries([['__proto__', 'x'], ['os', 'linux']]) as Record<string, string>;
+    const hub = hubWithClient(env);
+    expect(Object.keys(hub.clients.get(cid(7))!.environments[0]!.env)).toEqual(['__proto__', 'os']);
+    const back = deserialize(serialize(hub));
+    if (!back.ok) throw new Error(back.error.message);
+    const restored = back.value.clients.get(cid(7))!.environments[0]!.env;
+    expect(Object.keys(restored)).toEqual(['__proto__', 'os']);
+    expect(Object.getPrototypeOf(restored)).toBe(Object.prototype);
+    expect(serialize(back.value)).toEqual(serialize(hub));
+  });
+
+  it('refuses a config that parses but is not the one serialize writes (an unknown key would silently take a default)', () => {
+    const bytes = serialize(hubWithClient({}));
+    const text = new TextDecoder().decode(bytes);
+    const at = text.indexOf('"maxOutbox"');
+    expect(at).toBeGreaterThan(0);
+    const damaged = Uint8Array.from(bytes);
+    damaged.set(new TextEncoder().encode('"maxOutbix"'), at);
+    const r = deserialize(damaged);
+    expect(r).toEqual({ ok: false, error: { code: 'corrupt', message: 'the config is not in the form serialize writes' } });
+  });
+
+  it('refuses table entries out of ascending id order', () => {
+    let s = hubWithClient({});
+    s = stepF(s, { type: 'profileCreated', actionId: 'p2', profileId: pid(2), name: 'Two' } as HubInput).state;
+    const bytes = serialize(s);
+    const one = indexOf(bytes, [1, 0, 0, 0, 3, 0x4f, 0x6e, 0x65]); // id 1, "One"
+    const two = indexOf(bytes, [2, 0, 0, 0, 3, 0x54, 0x77, 0x6f]); // id 2, "Two"
+    const swapped = Uint8Array.from(bytes);
+    swapped[one] = 2;
+    swapped[two] = 1;
+    const r = deserialize(swapped);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toEqual({ code: 'corrupt', message: 'profile ids out of order: 1 after 2' });
+  });
+
   it('refuses a snapshot whose verifier is not 32 bytes', () => {
     const bytes = serialize(hubWithClient({}));
     // The verifier is written as a one-byte length 32 followed by the bytes: make it 31.
@@ -72,4 +109,12 @@ function findVerifier(bytes: Uint8Array, hex: string): number {
     return i - 1;
   }
   throw new Error('verifier not found');
+}
+
+function indexOf(bytes: Uint8Array, needle: readonly number[]): number {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  throw new Error(`${needle.join(',')} not found`);
 }

@@ -262,6 +262,15 @@ function writeCredential(w: ByteWriter, c: Credential, field: string): void {
 export function writeEnvironment(w: ByteWriter, env: Environment, field: string): void {
   if (typeof env !== 'object' || env === null) throw invalidInput(field, `must be an Environment, got ${describe(env)}`);
   const keys = Object.keys(env);
+  if (inWireOrder(keys)) {
+    // The usual case (an environment that was decoded, or built in order): nothing to sort.
+    w.varuint(keys.length, `${field} count`);
+    for (const key of keys) {
+      w.string(key, `${field} key`);
+      w.string(env[key]!, `${field}[${JSON.stringify(key)}]`);
+    }
+    return;
+  }
   // Sort by the bytes the receiver will see: lone surrogates become U+FFFD first.
   const entries = keys.map((key) => [toWellFormed(key), key] as const);
   entries.sort((a, b) => compareCodePoints(a[0], b[0]));
@@ -273,6 +282,16 @@ export function writeEnvironment(w: ByteWriter, env: Environment, field: string)
     w.string(wire, `${field} key`);
     w.string(env[key]!, `${field}[${JSON.stringify(key)}]`);
   }
+}
+
+/** True when `keys` are well-formed and strictly ascending by code point: already the wire's order. */
+function inWireOrder(keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (toWellFormed(key) !== key) return false;
+    if (i > 0 && compareCodePoints(keys[i - 1]!, key) >= 0) return false;
+  }
+  return true;
 }
 
 function writeProfiles(w: ByteWriter, profiles: readonly ProfileSummary[], field: string): void {
