@@ -263,11 +263,14 @@ export function writeEnvironment(w: ByteWriter, env: Environment, field: string)
   if (typeof env !== 'object' || env === null) throw invalidInput(field, `must be an Environment, got ${describe(env)}`);
   const keys = Object.keys(env);
   if (inWireOrder(keys)) {
-    // The usual case (an environment that was decoded, or built in order): nothing to sort.
-    w.varuint(keys.length, `${field} count`);
+    // The usual case (an environment that was decoded, or built in order): nothing to sort, and
+    // the field names of the error messages are built only when a value is bad.
+    w.varuint(keys.length, field);
     for (const key of keys) {
-      w.string(key, `${field} key`);
-      w.string(env[key]!, `${field}[${JSON.stringify(key)}]`);
+      w.string(key, field);
+      const value = env[key];
+      if (typeof value !== 'string') w.string(value as string, `${field}[${JSON.stringify(key)}]`);
+      else w.string(value, field);
     }
     return;
   }
@@ -532,7 +535,7 @@ function readCredential(r: ByteReader, l: CodecLimits): Credential {
 
 export function readEnvironment(r: ByteReader, l: CodecLimits): Environment {
   const n = readCount(r, l.maxEnvironmentEntries, 'environment count');
-  const entries: [string, string][] = [];
+  const env: Record<string, string> = {};
   let prev: string | undefined;
   for (let i = 0; i < n && r.error === undefined; i++) {
     const at = r.offset;
@@ -541,11 +544,13 @@ export function readEnvironment(r: ByteReader, l: CodecLimits): Environment {
       r.fail('badValue', `environment key ${JSON.stringify(key)} is not after ${JSON.stringify(prev)} (keys must be unique and sorted by UTF-8 bytes)`, at);
     }
     const value = r.string(l.maxTextBytes, 'environment value');
-    entries.push([key, value]);
+    // "__proto__" is the one key that assignment would not make an own property (it would set the
+    // prototype): it is defined instead, so it stays an ordinary key, as Object.fromEntries would.
+    if (key === '__proto__') Object.defineProperty(env, key, { value, enumerable: true, writable: true, configurable: true });
+    else env[key] = value;
     prev = key;
   }
-  // fromEntries defines own properties, so a key such as "__proto__" stays an ordinary key.
-  return Object.fromEntries(entries);
+  return env;
 }
 
 function readProfiles(r: ByteReader, l: CodecLimits): ProfileSummary[] {
