@@ -11,12 +11,11 @@
  * cost of a step by input kind.
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { collect, seconds } from '../timing.js';
 import { populate } from './population.js';
 import { step } from './api.js';
 import { CATEGORY_NAMES, replay, SETTLE_MS, Workload } from './workload.js';
-import { printSelfTime, type ProfileNode } from './profile-summary.js';
+import { printSelfTime, sampled } from './profile-summary.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const out = process.argv[3] ?? 'core-step.cpuprofile';
@@ -29,14 +28,7 @@ const rec = work.record(300_000);
 replay(rec, 100_000);
 collect();
 
-const session = new Session();
-session.connect();
-await session.post('Profiler.enable');
-await session.post('Profiler.setSamplingInterval', { interval: 100 });
-await session.post('Profiler.start');
-const r = replay(rec);
-const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
-session.disconnect();
+const { out: r, profile } = await sampled(100, () => replay(rec));
 writeFileSync(out, JSON.stringify(profile));
 process.stdout.write(`${n} clients: ${Math.round(rec.inputs.length / seconds(r.ns))} steps/s while profiled; profile in ${out}\n`);
 

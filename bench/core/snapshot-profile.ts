@@ -13,12 +13,11 @@
  * functions with the most self time.
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { collect, clock, seconds } from '../timing.js';
 import { deserialize, serialize } from './api.js';
 import { populate } from './population.js';
 import { SETTLE_MS, Workload, type Recording } from './workload.js';
-import { printSelfTime, type ProfileNode } from './profile-summary.js';
+import { printSelfTime, sampled } from './profile-summary.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--running');
 const running = args.length < process.argv.length - 2;
@@ -27,16 +26,13 @@ const prefix = args[1] ?? 'snapshot';
 
 async function profiled<T>(name: string, f: () => T): Promise<T> {
   collect();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  const t0 = clock();
-  const out = f();
-  const s = seconds(clock() - t0);
-  const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
-  session.disconnect();
+  let s = 0;
+  const { out, profile } = await sampled(200, () => {
+    const t0 = clock();
+    const r = f();
+    s = seconds(clock() - t0);
+    return r;
+  });
   const file = `${prefix}-${name}.cpuprofile`;
   writeFileSync(file, JSON.stringify(profile));
   process.stdout.write(`\n${name}: ${s.toFixed(2)} s for ${n} clients (${((s * 1e6) / n).toFixed(2)} µs a client); profile in ${file}\n`);

@@ -400,6 +400,14 @@ describe('encode refuses values that have no encoding', () => {
     expect(Array.from(encodeFrame({ kind: 'close', reason: 'pushedOut', reconnect: false }))).toEqual([1, 4, 1, 0]);
   });
 
+  it('a non-string environment value, named by its key, whether or not the keys are already in order', () => {
+    for (const environment of [{ arch: 'x64', os: 7 }, { os: 7, arch: 'x64' }]) {
+      const frame = { kind: 'request', request: { kind: 'register', requestId: 1, clientId: 1, profileId: 1, contact: { name: '', phone: '', email: '' }, environment } };
+      expect(() => encodeFrame(frame as unknown as Frame)).toThrow(/environment\["os"\]/);
+      expectInvalid(frame);
+    }
+  });
+
   it('environment keys that collide once lone surrogates become U+FFFD', () => {
     expectInvalid({
       kind: 'request',

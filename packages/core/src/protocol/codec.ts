@@ -268,9 +268,9 @@ export function writeEnvironment(w: ByteWriter, env: Environment, field: string)
     w.varuint(keys.length, field);
     for (const key of keys) {
       w.string(key, field);
-      const value = env[key];
-      if (typeof value !== 'string') w.string(value as string, `${field}[${JSON.stringify(key)}]`);
-      else w.string(value, field);
+      const value = env[key]!;
+      // A non-string value is refused by `string`, under the name of its key.
+      w.string(value, typeof value === 'string' ? field : `${field}[${JSON.stringify(key)}]`);
     }
     return;
   }
