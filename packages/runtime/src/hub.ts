@@ -159,6 +159,8 @@ export class Hub {
   private timerAt: number | undefined;
   private cancelTimer: CancelTimer | undefined;
   private snapSeq: number;
+  /** The periodic snapshot being stored, if any: the loop goes on meanwhile (`takeSnapshot`). */
+  private snapshotting: Promise<void> | null = null;
   private actionSeq = 0;
   private readonly pendingActions = new Map<ActionId, (outcome: ActionOutcome) => void>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -333,6 +335,11 @@ export class Hub {
         if (chains.length === 0 && this.queue.length === 0) break;
         await Promise.all(chains);
       }
+      if (this.failure !== null) {
+        // A periodic snapshot failed while draining: the hub has stopped (as above).
+        await this.store.close().catch(() => {});
+        return;
+      }
       this.closed = true;
       this.cancelTimer?.();
       await this.takeSnapshot();
@@ -341,11 +348,14 @@ export class Hub {
     return this.closing;
   }
 
-  /** Resolves when every queued input has been stepped, committed and its commands started. */
+  /**
+   * Resolves when every queued input has been stepped, committed and its
+   * commands started, and a periodic snapshot being written is stored.
+   */
   async drain(): Promise<void> {
-    while (this.pumping !== null || this.queue.length > 0) {
-      if (this.pumping === null) this.pumping = this.pump();
-      await this.pumping;
+    while (this.pumping !== null || this.queue.length > 0 || this.snapshotting !== null) {
+      if (this.pumping === null && this.queue.length > 0) this.pumping = this.pump();
+      await (this.pumping ?? this.snapshotting);
     }
   }
 
@@ -479,7 +489,7 @@ export class Hub {
         }
       }
       for (const commands of outputs) this.run(commands);
-      if (this.seq - this.snapSeq >= this.snapshotEvery) await this.takeSnapshot();
+      if (this.seq - this.snapSeq >= this.snapshotEvery && this.snapshotting === null) this.startSnapshot();
       this.armTimer();
     }
   }
@@ -608,10 +618,34 @@ export class Hub {
     });
   }
 
+  /** Stores a snapshot of the current state now and waits for it (at close). */
   private async takeSnapshot(): Promise<void> {
     if (this.snapSeq === this.seq) return;
-    await this.store.snapshot(serialize(this.current), this.seq);
-    this.snapSeq = this.seq;
+    const seq = this.seq;
+    await this.store.snapshot(serialize(this.current), seq);
+    this.snapSeq = seq;
+  }
+
+  /**
+   * Starts a periodic snapshot and lets the loop go on while the store
+   * writes it: the state is an immutable value, so serializing it is the only
+   * part that holds the loop; writing and syncing the file (seconds, for a
+   * large hub) overlaps the next batches. A failure stops the hub, as a
+   * failed append does.
+   */
+  private startSnapshot(): void {
+    const seq = this.seq;
+    const bytes = serialize(this.current);
+    this.snapshotting = this.store.snapshot(bytes, seq).then(
+      () => {
+        this.snapSeq = Math.max(this.snapSeq, seq);
+        this.snapshotting = null;
+      },
+      (error: unknown) => {
+        this.snapshotting = null;
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   }
 }
 

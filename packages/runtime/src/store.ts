@@ -44,7 +44,12 @@ export interface HubStore {
   recoverEach?(visitor: RecoveryVisitor): Promise<void>;
   /** Appends records; resolves once they are durable (one flush for the whole batch). */
   append(records: readonly JournalRecord[]): Promise<void>;
-  /** Stores a snapshot that includes every record up to `seq`; records up to it may then be dropped. */
+  /**
+   * Stores a snapshot that includes every record up to `seq`; records up to it may then be dropped.
+   * The hub does not wait for a periodic snapshot before its next `append`s: a store must accept
+   * appends while a snapshot is being written (and keep the records after `seq`). It never starts
+   * a second snapshot before the first one settled.
+   */
   snapshot(bytes: Uint8Array, seq: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -200,6 +200,73 @@ describe('JournalStore: snapshots and compaction', () => {
     expect((await readdir(dir)).sort()).toEqual(['journal-17.dhj', 'snapshot-16.dhs']);
   });
 
+  /** An io whose snapshot files wait before their sync until `release` (appends are untouched). */
+  function heldSnapshotIo() {
+    const snapshotHandles = new Set<unknown>();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const syncReached = new Promise<void>((r) => (reached = r));
+    const io: JournalIo = {
+      ...nodeIo,
+      open: async (path, flags) => {
+        const handle = await nodeIo.open(path, flags);
+        if (path.includes('snapshot-')) snapshotHandles.add(handle);
+        return handle;
+      },
+      datasync: async (handle) => {
+        if (snapshotHandles.has(handle)) {
+          reached();
+          await released;
+        }
+        return nodeIo.datasync(handle);
+      },
+    };
+    return { io, release, syncReached };
+  }
+
+  it('appends go on while a snapshot is written; its compaction then keeps the records after it', async () => {
+    const held = heldSnapshotIo();
+    const { store } = await open(dir, { io: held.io });
+    await store.append(records(1, 4));
+    let written = false;
+    const snapping = store.snapshot(snap('at-4'), 4).then(() => (written = true));
+    await held.syncReached;
+    // The snapshot's file is not durable yet, and appends are not held up by it.
+    await store.append(records(5, 6));
+    await store.append(records(7, 8));
+    expect(written).toBe(false);
+    await expect(store.snapshot(snap('at-8'), 8)).rejects.toMatchObject({ code: 'misuse', message: expect.stringMatching(/another snapshot/) });
+    held.release();
+    await snapping;
+    // The segment holding 1..8 stays: it also holds the records after the snapshot.
+    expect((await readdir(dir)).sort()).toEqual(['LOCK', 'journal-1.dhj', 'snapshot-4.dhs']);
+    await store.append(records(9, 9));
+    await store.close();
+    const again = await open();
+    expect(again.recovered.snapshot).toEqual({ seq: 4, bytes: snap('at-4') });
+    expect(again.recovered.records).toEqual(records(5, 9));
+    await again.store.close();
+  });
+
+  it('close waits for a snapshot being written', async () => {
+    const held = heldSnapshotIo();
+    const { store } = await open(dir, { io: held.io });
+    await store.append(records(1, 3));
+    const snapping = store.snapshot(snap('at-3'), 3);
+    await held.syncReached;
+    let closed = false;
+    const closing = store.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    held.release();
+    await Promise.all([snapping, closing]);
+    expect((await readdir(dir)).sort()).toEqual(['snapshot-3.dhs']);
+    const again = await open();
+    expect(again.recovered).toEqual({ snapshot: { seq: 3, bytes: snap('at-3') }, records: [] });
+    await again.store.close();
+  });
+
   it('keeps the previous snapshot when writing the new one fails', async () => {
     let failRename = false;
     const io: JournalIo = {

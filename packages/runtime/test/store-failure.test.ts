@@ -37,6 +37,29 @@ class FlakyStore extends MemoryStore {
   }
 }
 
+/** A MemoryStore whose snapshots, once `hold` is set, wait for `release` (or fail with `fail`). */
+class SlowSnapshotStore extends MemoryStore {
+  hold = false;
+  readonly snapshots: number[] = [];
+  private gate: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private reachedResolve: (() => void) | null = null;
+  readonly reached = new Promise<void>((r) => (this.reachedResolve = r));
+  override async snapshot(bytes: Uint8Array, seq: number): Promise<void> {
+    if (this.hold) {
+      this.reachedResolve?.();
+      await new Promise<void>((resolve, reject) => (this.gate = { resolve, reject }));
+    }
+    this.snapshots.push(seq);
+    return super.snapshot(bytes, seq);
+  }
+  release(): void {
+    this.gate?.resolve();
+  }
+  fail(): void {
+    this.gate?.reject(new Error('EIO: i/o error'));
+  }
+}
+
 const register = (link: number, clientId: number): TransportEvent => ({
   type: 'requestReceived',
   link: link as LinkId,
@@ -102,5 +125,62 @@ describe('store failure', () => {
     expect(store.flushes - before).toBe(1);
     expect(transport.executed.filter((c) => c.type === 'reply')).toHaveLength(10);
     await hub.close();
+  });
+
+  it('goes on stepping, committing and answering while a periodic snapshot is stored; drain and close wait for it', async () => {
+    const store = new SlowSnapshotStore();
+    const transport = new TestTransport();
+    const hub = await Hub.open({ transport, store, clock: new ManualClock(1_000), entropy: { secret: () => 's3cret' }, snapshotEvery: 2 });
+    store.hold = true;
+    await hub.operate({ type: 'profileCreated', profileId: 1 as ProfileId, name: 'p' });
+    await hub.operate({ type: 'profileCreated', profileId: 2 as ProfileId, name: 'q' });
+    await store.reached; // the snapshot after input 2 is being stored, and is held
+    // Meanwhile inputs are still committed and answered.
+    expect(await hub.operate({ type: 'profileCreated', profileId: 3 as ProfileId, name: 'r' })).toMatchObject({ ok: true });
+    transport.sink(register(7, 42));
+    let drained = false;
+    const draining = hub.drain().then(() => (drained = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(transport.executed.filter((c) => c.type === 'reply')).toHaveLength(1); // the registration's answer went out
+    expect(drained).toBe(false); // drain also waits for the snapshot
+    expect(store.snapshots).toEqual([0]);
+    store.hold = false;
+    store.release();
+    await draining;
+    expect(store.snapshots).toEqual([0, 2]);
+    await hub.close();
+    expect(store.snapshots).toEqual([0, 2, 4]); // the final snapshot, after the last input
+    const again = await Hub.open({ transport: new TestTransport(), store, clock: new ManualClock(2_000) });
+    expect(again.state.profiles.has(3)).toBe(true);
+    expect(again.state.clients.has(42)).toBe(true);
+    await again.close();
+  });
+
+  it('a periodic snapshot that fails stops the hub, as a failed append does', async () => {
+    const store = new SlowSnapshotStore();
+    const transport = new TestTransport();
+    const failures: Error[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const hub = await Hub.open({ transport, store, clock: new ManualClock(1_000), snapshotEvery: 1, onFailure: (e) => failures.push(e) });
+      store.hold = true;
+      await hub.operate({ type: 'profileCreated', profileId: 1 as ProfileId, name: 'p' });
+      await store.reached;
+      store.fail();
+      await hub.drain();
+      expect(failures).toHaveLength(1);
+      expect(failures[0]?.message).toMatch(/EIO/);
+      expect(hub.failed).toBe(failures[0]);
+      expect(transport.stops).toBe(1);
+      await expect(hub.operate({ type: 'profileCreated', profileId: 2 as ProfileId, name: 'q' })).rejects.toThrow(/store failed/);
+      await hub.close();
+      expect(store.snapshots).toEqual([0]); // no final snapshot after the failure
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

@@ -9,7 +9,8 @@
  * - `snapshot` writes `snapshot-<seq>.dhs` under a temporary name, syncs it,
  *   renames it, syncs the directory; only then does it delete what it made
  *   obsolete (older snapshots, segments whose records it includes), so a crash
- *   at any point leaves a recoverable directory.
+ *   at any point leaves a recoverable directory. The file is written beside
+ *   the appends (they go on meanwhile); the deletions are queued with them.
  * - `recover` takes the newest valid snapshot, then the records after it,
  *   verifying each (scan.ts); a torn tail of the last segment is dropped and
  *   truncated, anything else wrong is a `JournalError('corrupt')`.
@@ -99,6 +100,8 @@ export class JournalStore implements HubStore {
   private closed = false;
   private failure: unknown = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /** The snapshot being written, if any (its file is written beside the appends, not in their queue). */
+  private snapshotting: Promise<void> | null = null;
 
   private constructor(
     /** The data directory. */
@@ -204,29 +207,49 @@ export class JournalStore implements HubStore {
    * Makes `bytes` (core `serialize` output including every record up to
    * `seq`) the restart point, then deletes the segments and snapshots it made
    * obsolete. The previous snapshot stays until the new one is durable.
+   *
+   * The file is written and synced beside the journal, not in the queue of
+   * `append` calls: appends made while it is written are not held up by it
+   * (a large hub's snapshot takes seconds to write and sync). Only the
+   * compaction that follows is queued with them. One snapshot at a time: a
+   * second call while one is being written is a `misuse` error.
    */
   async snapshot(bytes: Uint8Array, seq: number): Promise<void> {
     this.usable(true);
-    await this.serialized(async () => {
-      this.usable(true);
-      if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.lastSeq) {
-        throw new JournalError('misuse', `snapshot at seq ${seq}, but the journal's last record is ${this.lastSeq}`);
-      }
-      if (this.snapSeq !== null && seq < this.snapSeq) throw new JournalError('misuse', `snapshot at seq ${seq} is older than the current one (${this.snapSeq})`);
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.lastSeq) {
+      throw new JournalError('misuse', `snapshot at seq ${seq}, but the journal's last record is ${this.lastSeq}`);
+    }
+    if (this.snapSeq !== null && seq < this.snapSeq) throw new JournalError('misuse', `snapshot at seq ${seq} is older than the current one (${this.snapSeq})`);
+    if (this.snapshotting !== null) throw new JournalError('misuse', `snapshot at seq ${seq} while another snapshot is being written`);
+    const write = async (): Promise<void> => {
       if (this.meta === null || this.meta.config === null) this.meta = metaOf(bytes, seq, this.meta);
-      const name = snapshotName(seq);
-      const path = join(this.dir, name);
+      const path = join(this.dir, snapshotName(seq));
       const header = encodeFileHeader('snapshot', this.headerJson(SNAPSHOT_CODEC, seq));
-      const frame = framePayloads([bytes]);
-      await this.writeAtomically(path, [header, frame]);
-      this.snapSeq = seq;
-      await this.compact(seq);
-    });
+      await this.writeAtomically(path, [header, framePayloads([bytes])]);
+      // Durable: what it makes obsolete can go, in turn with the appends (the compaction reads and
+      // changes the segment list they extend).
+      await this.serialized(async () => {
+        this.usable(true);
+        this.snapSeq = seq;
+        await this.compact(seq);
+      });
+    };
+    const run = write();
+    this.snapshotting = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await run;
+    } finally {
+      this.snapshotting = null;
+    }
   }
 
   /** Waits for pending work, closes the open segment and releases the lock. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.snapshotting;
     await this.chain.catch(() => undefined);
     this.closed = true;
     const seg = this.current;
