@@ -104,8 +104,67 @@ function hexToBytes(hex: string): Uint8Array {
  * The result may be a view of a somewhat larger buffer (up to a third more,
  * to spare a large hub one more copy): whoever reads `.buffer` must honour
  * `byteOffset` and `byteLength`, as Node's file and socket writes do.
+ * {@link serializeInSlices} gives the same bytes a slice at a time.
  */
 export function serialize(state: HubState): Uint8Array {
+  const w = headerOf(state);
+  w.varuint(state.profiles.size);
+  state.profiles.forEach((p) => writeProfile(w, p));
+  w.varuint(state.clients.size);
+  state.clients.forEach((c) => writeClient(w, c));
+  w.varuint(state.sessions.size);
+  state.sessions.forEach((s) => writeSession(w, s));
+  return w.take();
+}
+
+/**
+ * `serialize`, a slice at a time, for a shell that must not stop for the
+ * whole of a large hub (a million clients take seconds): each `next()` writes
+ * up to `slice` profiles, clients or sessions and returns `{ done: false }`;
+ * the call that finishes returns `{ done: true, value }` with exactly the
+ * bytes `serialize(state)` gives. The state is an immutable value, so the
+ * shell may go on stepping between slices; the snapshot is of `state` as it
+ * was given.
+ *
+ * @param slice table entries per `next()`: a positive integer (default 4096),
+ *   or `Infinity` for all at once.
+ * @throws HubUsageError('invalidInput') on another `slice`, at the first `next()`.
+ */
+export function* serializeInSlices(state: HubState, slice: number = 4096): Generator<void, Uint8Array, void> {
+  if (!(slice === Infinity || (Number.isSafeInteger(slice) && slice > 0))) {
+    throw new HubUsageError('invalidInput', `slice must be a positive integer or Infinity, got ${String(slice)}`);
+  }
+  const w = headerOf(state);
+  let n = 0;
+  w.varuint(state.profiles.size);
+  for (const p of state.profiles.values()) {
+    writeProfile(w, p);
+    if (++n >= slice) {
+      n = 0;
+      yield;
+    }
+  }
+  w.varuint(state.clients.size);
+  for (const c of state.clients.values()) {
+    writeClient(w, c);
+    if (++n >= slice) {
+      n = 0;
+      yield;
+    }
+  }
+  w.varuint(state.sessions.size);
+  for (const s of state.sessions.values()) {
+    writeSession(w, s);
+    if (++n >= slice) {
+      n = 0;
+      yield;
+    }
+  }
+  return w.take();
+}
+
+/** A writer holding the magic, version, config and counters, sized for the whole snapshot. */
+function headerOf(state: HubState): ByteWriter {
   // Sized up front for the usual ~250 bytes a client (contact, one environment, verifier, dialog)
   // and ~100 a session, so a large hub's writer seldom grows (each growth copies everything
   // written so far) and `take` can hand the buffer over without one more copy.
@@ -116,49 +175,49 @@ export function serialize(state: HubState): Uint8Array {
   w.i64(state.now);
   w.varuint(state.nextCommandId);
   w.varuint(state.regSeq);
-  w.varuint(state.profiles.size);
-  state.profiles.forEach((p) => {
-    w.u32(p.id);
-    w.string(p.name);
-    w.u8(MANAGEMENT_MODES.indexOf(p.mode));
-    w.u8(p.policy === null ? 0 : POLICIES.indexOf(p.policy) + 1);
-    w.u32(p.enabledClient ?? 0);
-    w.varuint(p.clientCount);
-  });
-  w.varuint(state.clients.size);
-  state.clients.forEach((c) => {
-    w.u32(c.id);
-    w.u32(c.profileId);
-    w.u8(CLIENT_STATUSES.indexOf(c.status));
-    w.varuint(c.regSeq);
-    w.i64(c.registeredAt);
-    w.string(c.contact.name);
-    w.string(c.contact.phone);
-    w.string(c.contact.email);
-    w.varuint(c.environments.length);
-    for (const e of c.environments) {
-      w.i64(e.at);
-      writeEnvironment(w, e.env, 'environment');
-    }
-    w.bytes(hexToBytes(c.verifier));
-    w.varuint(c.registrationRequestId);
-    w.u8((c.proven ? 1 : 0) | (c.dialog !== null ? 2 : 0));
-    if (c.dialog !== null) writeDialog(w, c.id, c.dialog);
-  });
-  w.varuint(state.sessions.size);
-  state.sessions.forEach((s) => {
-    w.u32(s.link);
-    w.u32(s.clientId);
-    w.i64(s.since);
-    w.i64(s.lastHeard);
-    w.i64(s.syncAt);
-    w.i64(s.deadAt);
-    w.u8(s.resendAt === null ? 0 : 1);
-    if (s.resendAt !== null) w.i64(s.resendAt);
-    w.i64(s.indexedAt);
-    writeDialog(w, s.clientId, s.dialog);
-  });
-  return w.take();
+  return w;
+}
+
+function writeProfile(w: ByteWriter, p: Profile): void {
+  w.u32(p.id);
+  w.string(p.name);
+  w.u8(MANAGEMENT_MODES.indexOf(p.mode));
+  w.u8(p.policy === null ? 0 : POLICIES.indexOf(p.policy) + 1);
+  w.u32(p.enabledClient ?? 0);
+  w.varuint(p.clientCount);
+}
+
+function writeClient(w: ByteWriter, c: Client): void {
+  w.u32(c.id);
+  w.u32(c.profileId);
+  w.u8(CLIENT_STATUSES.indexOf(c.status));
+  w.varuint(c.regSeq);
+  w.i64(c.registeredAt);
+  w.string(c.contact.name);
+  w.string(c.contact.phone);
+  w.string(c.contact.email);
+  w.varuint(c.environments.length);
+  for (const e of c.environments) {
+    w.i64(e.at);
+    writeEnvironment(w, e.env, 'environment');
+  }
+  w.bytes(hexToBytes(c.verifier));
+  w.varuint(c.registrationRequestId);
+  w.u8((c.proven ? 1 : 0) | (c.dialog !== null ? 2 : 0));
+  if (c.dialog !== null) writeDialog(w, c.id, c.dialog);
+}
+
+function writeSession(w: ByteWriter, s: Session): void {
+  w.u32(s.link);
+  w.u32(s.clientId);
+  w.i64(s.since);
+  w.i64(s.lastHeard);
+  w.i64(s.syncAt);
+  w.i64(s.deadAt);
+  w.u8(s.resendAt === null ? 0 : 1);
+  if (s.resendAt !== null) w.i64(s.resendAt);
+  w.i64(s.indexedAt);
+  writeDialog(w, s.clientId, s.dialog);
 }
 
 // ---- reading ------------------------------------------------------------------

@@ -10,11 +10,13 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { checkInvariants } from '../src/invariants.js';
-import { deserialize, serialize } from '../src/snapshot.js';
+import { deserialize, serialize, serializeInSlices } from '../src/snapshot.js';
 import { allActions, arbScenario, runActions } from './hub-arbitraries.js';
 
-/** A valid snapshot of the hub a random scenario leaves. */
-const snapshots = arbScenario(60).map((s) => serialize(runActions(s.universe, allActions(s), () => undefined).state));
+/** The hub a random scenario leaves. */
+const hubs = arbScenario(60).map((s) => runActions(s.universe, allActions(s), () => undefined).state);
+/** A valid snapshot of such a hub. */
+const snapshots = hubs.map(serialize);
 
 type Damage =
   | { readonly kind: 'set'; readonly at: number; readonly value: number }
@@ -90,3 +92,29 @@ describe('deserialize on damaged and arbitrary bytes', () => {
     expectSoundIfAccepted(bytes);
   });
 });
+
+describe('serializeInSlices', () => {
+  test.prop([hubs, fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(4096), fc.constant(Infinity))], { numRuns: 100 })(
+    'gives exactly the bytes of serialize, pausing once per slice of table entries',
+    (state, slice) => {
+      const steps = serializeInSlices(state, slice);
+      let pauses = 0;
+      let r = steps.next();
+      while (!r.done) {
+        pauses++;
+        r = steps.next();
+      }
+      expect(Array.from(r.value)).toEqual(Array.from(serialize(state)));
+      const entries = state.profiles.size + state.clients.size + state.sessions.size;
+      expect(pauses).toBe(slice === Infinity ? 0 : Math.floor(entries / slice));
+    },
+  );
+
+  test.prop([fc.oneof(fc.constant(0), fc.constant(-1), fc.constant(1.5), fc.constant(Number.NaN))])('refuses a slice that is not a positive integer or Infinity', (slice) => {
+    expect(() => serializeInSlices(hubsExample(), slice).next()).toThrow(/slice must be a positive integer/);
+  });
+});
+
+function hubsExample() {
+  return fc.sample(hubs, { numRuns: 1, seed: 1 })[0]!;
+}

@@ -47,7 +47,8 @@ import {
   type ProfileId,
   type Request,
 } from '@dialoghub/core';
-import { deserialize, serialize } from '@dialoghub/core';
+import { deserialize, serialize, serializeInSlices } from '@dialoghub/core';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { systemClock, type CancelTimer, type Clock } from './clock.js';
 import { cryptoEntropy, type Entropy } from './entropy.js';
 import { MemoryStore, type HubStore, type JournalRecord, type RecoveryVisitor } from './store.js';
@@ -627,16 +628,27 @@ export class Hub {
   }
 
   /**
-   * Starts a periodic snapshot and lets the loop go on while the store
-   * writes it: the state is an immutable value, so serializing it is the only
-   * part that holds the loop; writing and syncing the file (seconds, for a
-   * large hub) overlaps the next batches. A failure stops the hub, as a
-   * failed append does.
+   * Starts a periodic snapshot and lets the loop go on while it is made: the
+   * state is an immutable value, so it is serialized a slice at a time
+   * (`SNAPSHOT_SLICE` clients between two turns of the event loop, a few
+   * milliseconds) while the next inputs are stepped and committed, and the
+   * store writes and syncs the file (seconds, for a large hub) meanwhile too.
+   * A failure stops the hub, as a failed append does.
    */
   private startSnapshot(): void {
     const seq = this.seq;
-    const bytes = serialize(this.current);
-    this.snapshotting = this.store.snapshot(bytes, seq).then(
+    const state = this.current;
+    const make = async (): Promise<void> => {
+      const slices = serializeInSlices(state, SNAPSHOT_SLICE);
+      let r = slices.next();
+      while (!r.done) {
+        // A turn of the event loop (not a timer: a test's fake clock does not hold it up).
+        await nextTurn();
+        r = slices.next();
+      }
+      await this.store.snapshot(r.value, seq);
+    };
+    this.snapshotting = make().then(
       () => {
         this.snapSeq = Math.max(this.snapSeq, seq);
         this.snapshotting = null;
@@ -648,6 +660,9 @@ export class Hub {
     );
   }
 }
+
+/** Table entries a periodic snapshot serializes between two turns of the event loop (~5–10 ms of work). */
+export const SNAPSHOT_SLICE = 2048;
 
 /** Omit that distributes over a union. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -3,7 +3,7 @@
  * `@dialoghub/runtime`: the shell around the pure core — the hub driver, the
  * transport contract adapters implement, clocks, entropy and stores.
  */
-export { Hub, type HubOptions, type HubObserver, type ActionOutcome, type Delivery, type DeliveryHandler, type Authenticate, type LogCommand, type DistributiveOmit } from './hub.js';
+export { Hub, SNAPSHOT_SLICE, type HubOptions, type HubObserver, type ActionOutcome, type Delivery, type DeliveryHandler, type Authenticate, type LogCommand, type DistributiveOmit } from './hub.js';
 export {
   isTransportCommand,
   isClientFrame,
