@@ -34,6 +34,7 @@ import { JournalStore, journalStats, SNAPSHOT_SLICE, type JournalRecord } from '
 import { populate } from '../core/population.js';
 import { Workload } from '../core/workload.js';
 import type { Suite, SuiteContext } from '../suites.js';
+import { GcWatch } from '../gc-watch.js';
 import { clock, collect, median, seconds, sig } from '../timing.js';
 
 /**
@@ -221,20 +222,22 @@ async function snapshotFigures(ctx: SuiteContext, root: string, end: HubState): 
   await store.append([{ seq: 1, now: end.now, input: { type: 'timerFired' } }]);
   collect();
   // As the hub makes a periodic snapshot: a slice at a time (the loop runs between two), then the store.
+  const gc = new GcWatch();
+  gc.start();
   const t0 = clock();
   const slices = serializeInSlices(end, SNAPSHOT_SLICE);
-  let pause = 0;
-  let serializing = 0;
+  const sliceSeconds: number[] = [];
   let r: IteratorResult<void, Uint8Array>;
   do {
     const s0 = clock();
     r = slices.next();
-    const s = seconds(clock() - s0);
-    serializing += s;
-    pause = Math.max(pause, s);
+    sliceSeconds.push(seconds(clock() - s0));
   } while (!r.done);
+  const pause = Math.max(...sliceSeconds);
+  const serializing = sliceSeconds.reduce((a, b) => a + b, 0);
   await store.snapshot(r.value, 1);
   const write = seconds(clock() - t0);
+  const gcDuring = await gc.stop();
   await store.close();
   const size = (await stat(join(snapDir, 'snapshot-1.dhs'))).size;
   ctx.report({ name: 'snapshot_bytes', clients: end.clients.size, value: size, unit: 'bytes', per_client: sig(size / end.clients.size) });
@@ -245,7 +248,10 @@ async function snapshotFigures(ctx: SuiteContext, root: string, end: HubState): 
     value: sig(pause * 1000),
     unit: 'ms',
     of: `the longest slice of serializeInSlices(state, ${SNAPSHOT_SLICE}): the longest the driver is held by a periodic snapshot (it runs between slices and while the file is written)`,
+    slices: sliceSeconds.length,
+    medianSliceMs: sig(median(sliceSeconds) * 1000),
     serializeSeconds: sig(serializing),
+    longestGcMs: sig(gcDuring.maxPauseMs),
   });
   const restores: number[] = [];
   for (let i = 0; i < 3; i++) {

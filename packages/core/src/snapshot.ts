@@ -134,13 +134,23 @@ export function* serializeInSlices(state: HubState, slice: number = 4096): Gener
   if (!(slice === Infinity || (Number.isSafeInteger(slice) && slice > 0))) {
     throw new HubUsageError('invalidInput', `slice must be a positive integer or Infinity, got ${String(slice)}`);
   }
-  const w = headerOf(state);
+  // Each slice is written into a buffer of its own, joined at the end: a large snapshot is then
+  // never copied and re-allocated whole in the middle of a slice (one big growth can set off a
+  // full garbage collection, and hold the caller for as long).
+  const chunks: Uint8Array[] = [];
+  let w = slice === Infinity ? headerOf(state) : headerOf(state, (1 << 16) + slice * 256);
   let n = 0;
+  const cut = (): void => {
+    const chunk = w.take();
+    chunks.push(chunk);
+    w = new ByteWriter(chunk.length + (chunk.length >>> 2) + 1024);
+    n = 0;
+  };
   w.varuint(state.profiles.size);
   for (const p of state.profiles.values()) {
     writeProfile(w, p);
     if (++n >= slice) {
-      n = 0;
+      cut();
       yield;
     }
   }
@@ -148,7 +158,7 @@ export function* serializeInSlices(state: HubState, slice: number = 4096): Gener
   for (const c of state.clients.values()) {
     writeClient(w, c);
     if (++n >= slice) {
-      n = 0;
+      cut();
       yield;
     }
   }
@@ -156,19 +166,29 @@ export function* serializeInSlices(state: HubState, slice: number = 4096): Gener
   for (const s of state.sessions.values()) {
     writeSession(w, s);
     if (++n >= slice) {
-      n = 0;
+      cut();
       yield;
     }
   }
-  return w.take();
+  if (chunks.length === 0) return w.take();
+  chunks.push(w.take());
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** A writer holding the magic, version, config and counters, sized for the whole snapshot. */
-function headerOf(state: HubState): ByteWriter {
+function headerOf(state: HubState, capacity?: number): ByteWriter {
   // Sized up front for the usual ~250 bytes a client (contact, one environment, verifier, dialog)
   // and ~100 a session, so a large hub's writer seldom grows (each growth copies everything
   // written so far) and `take` can hand the buffer over without one more copy.
-  const w = new ByteWriter((1 << 16) + state.clients.size * 256 + state.sessions.size * 96);
+  const w = new ByteWriter(capacity ?? (1 << 16) + state.clients.size * 256 + state.sessions.size * 96);
   for (const b of MAGIC) w.u8(b);
   w.u8(SNAPSHOT_VERSION);
   w.string(JSON.stringify(state.config));
