@@ -8,8 +8,8 @@
  * commit (theory of operation, point 7).
  */
 import { describe, expect, it } from 'vitest';
-import type { ClientId, LinkId, ProfileId } from '@dialoghub/core';
-import { Hub, ManualClock, MemoryStore, type HubTransport, type JournalRecord, type TransportCommand, type TransportEvent } from '../src/index.js';
+import { deserialize, type ClientId, type LinkId, type ProfileId } from '@dialoghub/core';
+import { Hub, ManualClock, MemoryStore, SNAPSHOT_SLICE, type HubTransport, type JournalRecord, type TransportCommand, type TransportEvent } from '../src/index.js';
 
 class TestTransport implements HubTransport {
   sink: (e: TransportEvent) => void = () => undefined;
@@ -182,5 +182,29 @@ describe('store failure', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('serializes a large periodic snapshot in slices, stepping and committing inputs between them; the snapshot is of the state it started from', async () => {
+    const seen: { seq: number; recordsAtCall: number; profiles: number }[] = [];
+    class WatchingStore extends MemoryStore {
+      override async snapshot(bytes: Uint8Array, seq: number): Promise<void> {
+        const restored = deserialize(bytes);
+        seen.push({ seq, recordsAtCall: (await this.recover()).records.length, profiles: restored.ok ? restored.value.profiles.size : -1 });
+        return super.snapshot(bytes, seq);
+      }
+    }
+    const store = new WatchingStore();
+    const n = SNAPSHOT_SLICE + 50; // two slices of table entries
+    const hub = await Hub.open({ transport: new TestTransport(), store, clock: new ManualClock(1_000), snapshotEvery: n, maxBatch: n });
+    // One batch of n inputs: the snapshot after it is due at once.
+    await Promise.all(Array.from({ length: n }, (_, i) => hub.operate({ type: 'profileCreated', profileId: (i + 1) as ProfileId, name: `p${i + 1}` })));
+    // This input arrives while the first slice has been written, and is committed before the second.
+    expect(await hub.operate({ type: 'profileCreated', profileId: (n + 1) as ProfileId, name: 'late' })).toMatchObject({ ok: true });
+    await hub.drain();
+    expect(seen).toEqual([
+      { seq: 0, recordsAtCall: 0, profiles: 0 },
+      { seq: n, recordsAtCall: n + 1, profiles: n },
+    ]);
+    await hub.close();
   });
 });
