@@ -8,9 +8,16 @@
  * are rebuilt, not stored. Outboxes and unconfirmed hand-overs are stored as
  * dialog frames of the wire codec, so message bodies have one encoding only.
  *
- * `deserialize` never throws on bad bytes: it returns a result, and by default
+ * `deserialize` never throws on bad bytes: it returns a result, accepts only
+ * the one byte form `serialize` writes for a state (exact config text, ids
+ * ascending, 0/1 flags, environments in the wire's form), and by default
  * checks every invariant of the restored state (a corrupt or forged snapshot
  * that decodes but breaks an invariant is refused).
+ *
+ * `serializeInSlices` writes the same bytes a slice of table entries at a
+ * time, so a shell can snapshot a large hub without stopping: the per-entry
+ * writers are shared, only the walk differs (`forEach` in one piece, the
+ * tables' iterators in slices).
  */
 import { IntMap } from './collections/int-map.js';
 import { resolveConfig, type HubConfig } from './config.js';
