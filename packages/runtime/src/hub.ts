@@ -15,7 +15,9 @@
  *    application's handlers (confirmed with `appMessageHandled`), events to
  *    listeners, action results to the promise that asked.
  * 5. One timer is armed at `nextDeadline(state)`.
- * 6. Now and then the state is snapshotted so recovery stays short.
+ * 6. Now and then the state is snapshotted so recovery stays short: serialized
+ *    a slice at a time and written by the store while the loop goes on (the
+ *    state is an immutable value; `startSnapshot`).
  * 7. The loop starts on a microtask after the first input of a burst, so the
  *    frames of one transport chunk (and the confirmations settled in the same
  *    turn) are stepped as one batch and share one commit.
