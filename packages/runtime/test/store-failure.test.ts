@@ -60,6 +60,18 @@ class SlowSnapshotStore extends MemoryStore {
   }
 }
 
+/** Runs `f` while collecting unhandled promise rejections, for it to assert there were none. */
+async function collectingUnhandled(f: (unhandled: unknown[]) => Promise<void>): Promise<void> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await f(unhandled);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
+
 const register = (link: number, clientId: number): TransportEvent => ({
   type: 'requestReceived',
   link: link as LinkId,
@@ -71,10 +83,7 @@ describe('store failure', () => {
     const store = new FlakyStore();
     const transport = new TestTransport();
     const failures: Error[] = [];
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await collectingUnhandled(async (unhandled) => {
       const hub = await Hub.open({
         transport,
         store,
@@ -109,9 +118,7 @@ describe('store failure', () => {
       expect(again.state.profiles.has(2)).toBe(false);
       expect(again.state.clients.has(42)).toBe(false);
       await again.close();
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 
   it('steps the inputs a transport emits in one turn as one batch, one commit', async () => {
@@ -160,10 +167,7 @@ describe('store failure', () => {
     const store = new SlowSnapshotStore();
     const transport = new TestTransport();
     const failures: Error[] = [];
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await collectingUnhandled(async (unhandled) => {
       const hub = await Hub.open({ transport, store, clock: new ManualClock(1_000), snapshotEvery: 1, onFailure: (e) => failures.push(e) });
       store.hold = true;
       await hub.operate({ type: 'profileCreated', profileId: 1 as ProfileId, name: 'p' });
@@ -179,9 +183,7 @@ describe('store failure', () => {
       expect(store.snapshots).toEqual([0]); // no final snapshot after the failure
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 
   it('serializes a large periodic snapshot in slices, stepping and committing inputs between them; the snapshot is of the state it started from', async () => {
