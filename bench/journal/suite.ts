@@ -247,7 +247,7 @@ async function snapshotFigures(ctx: SuiteContext, root: string, end: HubState): 
     clients: end.clients.size,
     value: sig(pause * 1000),
     unit: 'ms',
-    of: `the longest slice of serializeInSlices(state, ${SNAPSHOT_SLICE}): the longest the driver is held by a periodic snapshot (it runs between slices and while the file is written)`,
+    of: `the longest slice of serializeInSlices(state, ${JSON.stringify(SNAPSHOT_SLICE)}): the longest the driver is held by a periodic snapshot (it runs between slices and while the file is written)`,
     slices: sliceSeconds.length,
     medianSliceMs: sig(median(sliceSeconds) * 1000),
     serializeSeconds: sig(serializing),

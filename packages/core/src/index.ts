@@ -61,7 +61,7 @@ export { HubUsageError, type HubUsageErrorCode } from './errors.js';
 export { ok, err, type Result } from './result.js';
 export { verifierOf, credentialVerifier } from './credentials.js';
 export { redactInput, redactCommand } from './redact.js';
-export { serialize, serializeInSlices, deserialize, SNAPSHOT_VERSION, type SnapshotError, type DeserializeOptions } from './snapshot.js';
+export { serialize, serializeInSlices, deserialize, SNAPSHOT_VERSION, type SliceLimits, type SnapshotError, type DeserializeOptions } from './snapshot.js';
 export { checkInvariants } from './invariants.js';
 export { IntMap } from './collections/int-map.js';
 export {

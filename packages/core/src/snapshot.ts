@@ -14,8 +14,8 @@
  * checks every invariant of the restored state (a corrupt or forged snapshot
  * that decodes but breaks an invariant is refused).
  *
- * `serializeInSlices` writes the same bytes a slice of table entries at a
- * time, so a shell can snapshot a large hub without stopping: the per-entry
+ * `serializeInSlices` writes the same bytes a slice (of table entries or of
+ * bytes) at a time, so a shell can snapshot a large hub without stopping: the per-entry
  * writers are shared, only the walk differs (`forEach` in one piece, the
  * tables' iterators in slices).
  */
@@ -124,58 +124,59 @@ export function serialize(state: HubState): Uint8Array {
   return w.take();
 }
 
+/** How much {@link serializeInSlices} writes per `next()`: whichever limit comes first. */
+export interface SliceLimits {
+  /** Table entries (profiles, clients, sessions) per slice: a positive integer or `Infinity`. Default 4096. */
+  readonly entries?: number;
+  /** Bytes per slice, checked after each entry: a positive integer or `Infinity`. Default 1 MiB. */
+  readonly bytes?: number;
+}
+
 /**
  * `serialize`, a slice at a time, for a shell that must not stop for the
  * whole of a large hub (a million clients take seconds): each `next()` writes
- * up to `slice` profiles, clients or sessions and returns `{ done: false }`;
- * the call that finishes returns `{ done: true, value }` with exactly the
- * bytes `serialize(state)` gives. The state is an immutable value, so the
- * shell may go on stepping between slices; the snapshot is of `state` as it
- * was given.
+ * table entries until one of `limits` is reached and returns
+ * `{ done: false }`; the call that finishes returns `{ done: true, value }`
+ * with exactly the bytes `serialize(state)` gives. The byte limit keeps a
+ * slice short when clients are heavy (long outboxes, large payloads). The
+ * state is an immutable value, so the shell may go on stepping between
+ * slices; the snapshot is of `state` as it was given.
  *
- * @param slice table entries per `next()`: a positive integer (default 4096),
- *   or `Infinity` for all at once.
- * @throws HubUsageError('invalidInput') on another `slice`, at the first `next()`.
+ * @throws HubUsageError('invalidInput') on a limit that is not a positive
+ *   integer or `Infinity`, at the first `next()`.
  */
-export function* serializeInSlices(state: HubState, slice: number = 4096): Generator<void, Uint8Array, void> {
-  if (!(slice === Infinity || (Number.isSafeInteger(slice) && slice > 0))) {
-    throw new HubUsageError('invalidInput', `slice must be a positive integer or Infinity, got ${String(slice)}`);
-  }
+export function* serializeInSlices(state: HubState, limits: SliceLimits = {}): Generator<void, Uint8Array, void> {
+  const entries = sliceLimit(limits.entries ?? 4096, 'entries');
+  const bytes = sliceLimit(limits.bytes ?? 1 << 20, 'bytes');
+  const whole = entries === Infinity && bytes === Infinity;
   // Each slice is written into a buffer of its own, joined at the end: a large snapshot is then
   // never copied and re-allocated whole in the middle of a slice (one big growth can set off a
   // full garbage collection, and hold the caller for as long).
   const chunks: Uint8Array[] = [];
-  let w = slice === Infinity ? headerOf(state) : headerOf(state, (1 << 16) + slice * 256);
+  let w = whole ? headerOf(state) : headerOf(state, Math.min((1 << 16) + entries * 256, bytes + (1 << 16)));
   let n = 0;
-  const cut = (): void => {
+  const full = (): boolean => {
+    if (++n < entries && w.length < bytes) return false;
     const chunk = w.take();
     chunks.push(chunk);
     w = new ByteWriter(chunk.length + (chunk.length >>> 2) + 1024);
     n = 0;
+    return true;
   };
   w.varuint(state.profiles.size);
   for (const p of state.profiles.values()) {
     writeProfile(w, p);
-    if (++n >= slice) {
-      cut();
-      yield;
-    }
+    if (full()) yield;
   }
   w.varuint(state.clients.size);
   for (const c of state.clients.values()) {
     writeClient(w, c);
-    if (++n >= slice) {
-      cut();
-      yield;
-    }
+    if (full()) yield;
   }
   w.varuint(state.sessions.size);
   for (const s of state.sessions.values()) {
     writeSession(w, s);
-    if (++n >= slice) {
-      cut();
-      yield;
-    }
+    if (full()) yield;
   }
   if (chunks.length === 0) return w.take();
   chunks.push(w.take());
@@ -188,6 +189,11 @@ export function* serializeInSlices(state: HubState, slice: number = 4096): Gener
     at += c.length;
   }
   return out;
+}
+
+function sliceLimit(value: number, name: string): number {
+  if (value === Infinity || (Number.isSafeInteger(value) && value > 0)) return value;
+  throw new HubUsageError('invalidInput', `slice ${name} must be a positive integer or Infinity, got ${String(value)}`);
 }
 
 /** A writer holding the magic, version, config and counters, sized for the whole snapshot. */

@@ -94,10 +94,11 @@ describe('deserialize on damaged and arbitrary bytes', () => {
 });
 
 describe('serializeInSlices', () => {
-  test.prop([hubs, fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(4096), fc.constant(Infinity))], { numRuns: 100 })(
-    'gives exactly the bytes of serialize, pausing once per slice of table entries',
-    (state, slice) => {
-      const steps = serializeInSlices(state, slice);
+  const limit = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 600 }), fc.constant(4096), fc.constant(Infinity));
+  test.prop([hubs, limit, fc.oneof(limit, fc.constant(undefined))], { numRuns: 150 })(
+    'gives exactly the bytes of serialize, pausing once per slice (entries or bytes, whichever limit comes first)',
+    (state, entries, bytes) => {
+      const steps = serializeInSlices(state, { entries, ...(bytes === undefined ? { bytes: Infinity } : { bytes }) });
       let pauses = 0;
       let r = steps.next();
       while (!r.done) {
@@ -105,13 +106,21 @@ describe('serializeInSlices', () => {
         r = steps.next();
       }
       expect(Array.from(r.value)).toEqual(Array.from(serialize(state)));
-      const entries = state.profiles.size + state.clients.size + state.sessions.size;
-      expect(pauses).toBe(slice === Infinity ? 0 : Math.floor(entries / slice));
+      const count = state.profiles.size + state.clients.size + state.sessions.size;
+      if (bytes === undefined) expect(pauses).toBe(entries === Infinity ? 0 : Math.floor(count / entries));
+      else expect(pauses).toBeLessThanOrEqual(count);
     },
   );
 
-  test.prop([fc.oneof(fc.constant(0), fc.constant(-1), fc.constant(1.5), fc.constant(Number.NaN))])('refuses a slice that is not a positive integer or Infinity', (slice) => {
-    expect(() => serializeInSlices(hubsExample(), slice).next()).toThrow(/slice must be a positive integer/);
+  test.prop([hubs], { numRuns: 20 })('a byte limit of 1 pauses after every entry', (state) => {
+    const steps = serializeInSlices(state, { entries: Infinity, bytes: 1 });
+    let pauses = 0;
+    while (!steps.next().done) pauses++;
+    expect(pauses).toBe(state.profiles.size + state.clients.size + state.sessions.size);
+  });
+
+  test.prop([fc.constantFrom(0, -1, 1.5, Number.NaN), fc.constantFrom('entries', 'bytes')])('refuses a limit that is not a positive integer or Infinity', (bad, which) => {
+    expect(() => serializeInSlices(hubsExample(), { [which]: bad }).next()).toThrow(new RegExp(`slice ${which} must be a positive integer`));
   });
 });
 

@@ -49,7 +49,7 @@ import {
   type ProfileId,
   type Request,
 } from '@dialoghub/core';
-import { deserialize, serialize, serializeInSlices } from '@dialoghub/core';
+import { deserialize, serialize, serializeInSlices, type SliceLimits } from '@dialoghub/core';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { systemClock, type CancelTimer, type Clock } from './clock.js';
 import { cryptoEntropy, type Entropy } from './entropy.js';
@@ -632,7 +632,7 @@ export class Hub {
   /**
    * Starts a periodic snapshot and lets the loop go on while it is made: the
    * state is an immutable value, so it is serialized a slice at a time
-   * (`SNAPSHOT_SLICE` table entries between two turns of the event loop)
+   * (`SNAPSHOT_SLICE` between two turns of the event loop)
    * while the next inputs are stepped and committed, and the
    * store writes and syncs the file (seconds, for a large hub) meanwhile too.
    * A failure stops the hub, as a failed append does.
@@ -665,12 +665,12 @@ export class Hub {
 }
 
 /**
- * Table entries (profiles, clients, sessions) a periodic snapshot serializes
- * between two turns of the event loop: a few milliseconds for clients of the
- * usual ~250 bytes, ~60 ms measured for clients holding 4.5 KB of pending
- * hand-overs (docs/runtime.md §6, `snapshot_pause`).
+ * How much of a periodic snapshot is serialized between two turns of the
+ * event loop: 2 048 table entries (profiles, clients, sessions) or 1 MiB,
+ * whichever comes first — a few milliseconds of work (docs/runtime.md §6,
+ * `snapshot_pause`).
  */
-export const SNAPSHOT_SLICE = 2048;
+export const SNAPSHOT_SLICE: SliceLimits = Object.freeze({ entries: 2048, bytes: 1 << 20 });
 
 /** Omit that distributes over a union. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -196,7 +196,7 @@ describe('store failure', () => {
       }
     }
     const store = new WatchingStore();
-    const n = SNAPSHOT_SLICE + 50; // two slices of table entries
+    const n = SNAPSHOT_SLICE.entries! + 50; // two slices of table entries (these profiles are far below the byte limit)
     const hub = await Hub.open({ transport: new TestTransport(), store, clock: new ManualClock(1_000), snapshotEvery: n, maxBatch: n });
     // One batch of n inputs: the snapshot after it is due at once.
     await Promise.all(Array.from({ length: n }, (_, i) => hub.operate({ type: 'profileCreated', profileId: (i + 1) as ProfileId, name: `p${i + 1}` })));
