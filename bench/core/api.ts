@@ -2,7 +2,7 @@
  * Theory of operation: the one place the core suite imports the hub core
  * from: its public entry point (packages/core/src/index.ts, what a shell
  * imports as `@dialoghub/core`), so the benchmark measures exactly the calls
- * a shell makes (`initialState`, `step`, `nextDeadline`, `serialize`,
+ * a shell makes (`initialState`, `step`, `nextDeadline`, `serialize`, `serializeInSlices`,
  * `deserialize`) and nothing reaches into internals. A relative path rather
  * than the package name, so the bench also runs without the
  * `@dialoghub/source` export condition (e.g. `bench/core/profile.ts`).
@@ -12,6 +12,7 @@ export {
   step,
   nextDeadline,
   serialize,
+  serializeInSlices,
   deserialize,
   clientId,
   linkId,
@@ -20,6 +21,7 @@ export {
   type HubInput,
   type HubCommand,
   type HubConfig,
+  type SliceLimits,
   type DialogMessage,
   type MessageBody,
   type ClientId,

@@ -10,7 +10,7 @@
  * restored hub must have the same size and clock, so a fast but wrong codec
  * does not pass.
  */
-import { deserialize, serialize, type HubState } from './api.js';
+import { deserialize, serialize, serializeInSlices, type HubState, type SliceLimits } from './api.js';
 import { clock, collect, median, seconds } from '../timing.js';
 
 export interface Shape {
@@ -66,4 +66,29 @@ export function restoreCost(bytes: Uint8Array, shape: Shape, runs: number, budge
     return null;
   });
   return why === null ? { ok: true, seconds: r.seconds, runs: r.runs } : { ok: false, why };
+}
+
+export interface Sliced {
+  readonly slices: number;
+  readonly longestMs: number;
+  readonly medianMs: number;
+  readonly seconds: number;
+}
+
+/**
+ * `serializeInSlices(state, limits)` as the runtime drives a periodic
+ * snapshot, each `next()` timed on its own: the longest is the longest the
+ * hub's loop is held (a GC pause that lands in a slice included).
+ */
+export function slicedCost(state: HubState, limits: SliceLimits): Sliced {
+  collect();
+  const times: number[] = [];
+  const steps = serializeInSlices(state, limits);
+  let done = false;
+  while (!done) {
+    const t0 = clock();
+    done = steps.next().done === true;
+    times.push(seconds(clock() - t0));
+  }
+  return { slices: times.length, longestMs: Math.max(...times) * 1000, medianMs: median(times) * 1000, seconds: times.reduce((a, b) => a + b, 0) };
 }

@@ -9,7 +9,8 @@
  * 3. replay the recording: one warm-up, then three timed runs; `step_rate` is
  *    the median (only the `step` calls are inside the timed region);
  * 4. the timer path (`timer_step_cost`) and `next_deadline_cost`;
- * 5. at the largest size, the snapshot round trip.
+ * 5. at the largest size, the snapshot round trip, and the longest slice of a
+ *    periodic snapshot as the runtime takes it (`snapshot_pause`).
  * Then `step_cost_ratio` = step_rate(smallest) / step_rate(largest).
  *
  * Each size is released before the next is built, so heap figures are not
@@ -19,7 +20,8 @@ import { GcWatch, type GcSummary } from '../gc-watch.js';
 import type { SuiteContext, Suite } from '../suites.js';
 import { canCollect, collect, collectedHeapUsed, median, seconds, sig } from '../timing.js';
 import { populate } from './population.js';
-import { restoreCost, serializeCost } from './snapshot.js';
+import { restoreCost, serializeCost, slicedCost } from './snapshot.js';
+import { SNAPSHOT_SLICE } from '../../packages/runtime/src/index.js';
 import { nextDeadlineCost, timerStepCost } from './timers.js';
 import { CATEGORY_NAMES, replay, SETTLE_MS, Workload, type Recording } from './workload.js';
 
@@ -168,6 +170,18 @@ async function measureSize(ctx: SuiteContext, n: number, largest: boolean, targe
   // 5. Snapshot, at the largest size: serialize the running hub, then restore with only the bytes left.
   if (largest) {
     ctx.progress(`${label} clients: snapshot round trip…`);
+    // As the runtime makes a periodic snapshot: in slices, its loop running between two.
+    const sliced = slicedCost(rec.start, SNAPSHOT_SLICE);
+    ctx.report({
+      name: 'snapshot_pause',
+      clients: n,
+      value: sig(sliced.longestMs),
+      unit: 'ms',
+      of: `the longest slice of serializeInSlices(state, ${JSON.stringify(SNAPSHOT_SLICE)}), as the runtime takes periodic snapshots`,
+      slices: sliced.slices,
+      medianSliceMs: sig(sliced.medianMs),
+      seconds: sig(sliced.seconds),
+    });
     const ser = serializeCost(rec.start, 3, 40);
     rec = null;
     collect();

@@ -146,45 +146,64 @@ export interface SliceLimits {
  *   integer or `Infinity`, at the first `next()`.
  */
 export function* serializeInSlices(state: HubState, limits: SliceLimits = {}): Generator<void, Uint8Array, void> {
+  return yield* slicedWriter(state, limits, CHUNK_BYTES);
+}
+
+/** Bytes of one buffer of {@link serializeInSlices} before it starts the next. */
+const CHUNK_BYTES = 16 << 20;
+
+/**
+ * {@link serializeInSlices} with the size of its buffers as a parameter, so
+ * tests can cross buffer boundaries with small hubs. @internal
+ */
+export function* slicedWriter(state: HubState, limits: SliceLimits, chunkBytes: number): Generator<void, Uint8Array, void> {
   const entries = sliceLimit(limits.entries ?? 4096, 'entries');
   const bytes = sliceLimit(limits.bytes ?? 1 << 20, 'bytes');
-  const whole = entries === Infinity && bytes === Infinity;
-  // Each slice is written into a buffer of its own, joined at the end: a large snapshot is then
-  // never copied and re-allocated whole in the middle of a slice (one big growth can set off a
-  // full garbage collection, and hold the caller for as long).
+  if (entries === Infinity && bytes === Infinity) return serialize(state);
+  // The snapshot is written into buffers of `chunkBytes` (plus room for the entry that crosses the
+  // mark), started as each fills up and joined at the end, a buffer per slice: no slice ever
+  // copies or allocates the whole snapshot but the first of the join (one big growth or
+  // allocation can set off a full garbage collection, and hold the caller for as long).
+  const room = chunkBytes + (chunkBytes >>> 4);
   const chunks: Uint8Array[] = [];
-  let w = whole ? headerOf(state) : headerOf(state, Math.min((1 << 16) + entries * 256, bytes + (1 << 16)));
+  let w = headerOf(state, room);
+  let before = 0; // bytes in the chunks already cut
   let n = 0;
-  const full = (): boolean => {
-    if (++n < entries && w.length < bytes) return false;
-    const chunk = w.take();
-    chunks.push(chunk);
-    w = new ByteWriter(chunk.length + (chunk.length >>> 2) + 1024);
+  let sliceFrom = 0;
+  const sliceOver = (): boolean => {
+    if (w.length >= chunkBytes) {
+      const chunk = w.take();
+      chunks.push(chunk);
+      before += chunk.length;
+      w = new ByteWriter(room);
+    }
+    const written = before + w.length;
+    if (++n < entries && written - sliceFrom < bytes) return false;
     n = 0;
+    sliceFrom = written;
     return true;
   };
   w.varuint(state.profiles.size);
   for (const p of state.profiles.values()) {
     writeProfile(w, p);
-    if (full()) yield;
+    if (sliceOver()) yield;
   }
   w.varuint(state.clients.size);
   for (const c of state.clients.values()) {
     writeClient(w, c);
-    if (full()) yield;
+    if (sliceOver()) yield;
   }
   w.varuint(state.sessions.size);
   for (const s of state.sessions.values()) {
     writeSession(w, s);
-    if (full()) yield;
+    if (sliceOver()) yield;
   }
   if (chunks.length === 0) return w.take();
   chunks.push(w.take());
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
+  const out = new Uint8Array(before + w.length);
   let at = 0;
   for (const c of chunks) {
+    yield;
     out.set(c, at);
     at += c.length;
   }

@@ -10,7 +10,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { checkInvariants } from '../src/invariants.js';
-import { deserialize, serialize, serializeInSlices } from '../src/snapshot.js';
+import { deserialize, serialize, serializeInSlices, slicedWriter } from '../src/snapshot.js';
 import { allActions, arbScenario, runActions } from './hub-arbitraries.js';
 
 /** The hub a random scenario leaves. */
@@ -109,6 +109,25 @@ describe('serializeInSlices', () => {
       const count = state.profiles.size + state.clients.size + state.sessions.size;
       if (bytes === undefined) expect(pauses).toBe(entries === Infinity ? 0 : Math.floor(count / entries));
       else expect(pauses).toBeLessThanOrEqual(count);
+    },
+  );
+
+  test.prop([hubs, limit, fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 300 }))], { numRuns: 200 })(
+    'with buffers small enough to fill up (a new one per few entries, joined a buffer per slice at the end), the bytes are the same',
+    (state, entries, chunkBytes) => {
+      const steps = slicedWriter(state, { entries, bytes: Infinity }, chunkBytes);
+      let pauses = 0;
+      let r = steps.next();
+      while (!r.done) {
+        pauses++;
+        r = steps.next();
+      }
+      expect(Array.from(r.value)).toEqual(Array.from(serialize(state)));
+      const count = state.profiles.size + state.clients.size + state.sessions.size;
+      // The header alone passes 16 bytes: with an entry and buffers that small, one filled up and the
+      // join pauses too (unless there is no limit at all: then it is written in one piece).
+      const filled = count > 0 && chunkBytes <= 16 && entries !== Infinity;
+      expect(pauses).toBeGreaterThanOrEqual((entries === Infinity ? 0 : Math.floor(count / entries)) + (filled ? 2 : 0));
     },
   );
 
