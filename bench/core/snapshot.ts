@@ -11,6 +11,7 @@
  * does not pass.
  */
 import { deserialize, serialize, serializeInSlices, type HubState, type SliceLimits } from './api.js';
+import { GcWatch } from '../gc-watch.js';
 import { clock, collect, median, seconds } from '../timing.js';
 
 export interface Shape {
@@ -73,6 +74,8 @@ export interface Sliced {
   readonly longestMs: number;
   readonly medianMs: number;
   readonly seconds: number;
+  /** The longest garbage-collection pause while it ran (it lands in whichever slice triggered it). */
+  readonly longestGcMs: number;
 }
 
 /**
@@ -80,8 +83,10 @@ export interface Sliced {
  * snapshot, each `next()` timed on its own: the longest is the longest the
  * hub's loop is held (a GC pause that lands in a slice included).
  */
-export function slicedCost(state: HubState, limits: SliceLimits): Sliced {
+export async function slicedCost(state: HubState, limits: SliceLimits): Promise<Sliced> {
   collect();
+  const gc = new GcWatch();
+  gc.start();
   const times: number[] = [];
   const steps = serializeInSlices(state, limits);
   let done = false;
@@ -90,5 +95,6 @@ export function slicedCost(state: HubState, limits: SliceLimits): Sliced {
     done = steps.next().done === true;
     times.push(seconds(clock() - t0));
   }
-  return { slices: times.length, longestMs: Math.max(...times) * 1000, medianMs: median(times) * 1000, seconds: times.reduce((a, b) => a + b, 0) };
+  const g = await gc.stop();
+  return { slices: times.length, longestMs: Math.max(...times) * 1000, medianMs: median(times) * 1000, seconds: times.reduce((a, b) => a + b, 0), longestGcMs: g.maxPauseMs };
 }

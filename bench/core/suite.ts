@@ -171,7 +171,7 @@ async function measureSize(ctx: SuiteContext, n: number, largest: boolean, targe
   if (largest) {
     ctx.progress(`${label} clients: snapshot round trip…`);
     // As the runtime makes a periodic snapshot: in slices, its loop running between two.
-    const sliced = slicedCost(rec.start, SNAPSHOT_SLICE);
+    const sliced = await slicedCost(rec.start, SNAPSHOT_SLICE);
     ctx.report({
       name: 'snapshot_pause',
       clients: n,
@@ -181,6 +181,7 @@ async function measureSize(ctx: SuiteContext, n: number, largest: boolean, targe
       slices: sliced.slices,
       medianSliceMs: sig(sliced.medianMs),
       seconds: sig(sliced.seconds),
+      longestGcMs: sig(sliced.longestGcMs),
     });
     const ser = serializeCost(rec.start, 3, 40);
     rec = null;
