@@ -16,8 +16,8 @@
  *
  * `serializeInSlices` writes the same bytes a slice (of table entries or of
  * bytes) at a time, so a shell can snapshot a large hub without stopping: the per-entry
- * writers are shared, only the walk differs (`forEach` in one piece, the
- * tables' iterators in slices).
+ * writers are shared, only the walk differs (`forEach` in one piece,
+ * `forEachFrom` resumed after the last key in slices).
  */
 import { IntMap } from './collections/int-map.js';
 import { resolveConfig, type HubConfig } from './config.js';
@@ -184,20 +184,11 @@ export function* slicedWriter(state: HubState, limits: SliceLimits, chunkBytes: 
     return true;
   };
   w.varuint(state.profiles.size);
-  for (const p of state.profiles.values()) {
-    writeProfile(w, p);
-    if (sliceOver()) yield;
-  }
+  yield* inSlices(state.profiles, (p) => writeProfile(w, p), sliceOver);
   w.varuint(state.clients.size);
-  for (const c of state.clients.values()) {
-    writeClient(w, c);
-    if (sliceOver()) yield;
-  }
+  yield* inSlices(state.clients, (c) => writeClient(w, c), sliceOver);
   w.varuint(state.sessions.size);
-  for (const s of state.sessions.values()) {
-    writeSession(w, s);
-    if (sliceOver()) yield;
-  }
+  yield* inSlices(state.sessions, (s) => writeSession(w, s), sliceOver);
   if (chunks.length === 0) return w.take();
   chunks.push(w.take());
   const out = new Uint8Array(before + w.length);
@@ -208,6 +199,28 @@ export function* slicedWriter(state: HubState, limits: SliceLimits, chunkBytes: 
     at += c.length;
   }
   return out;
+}
+
+/**
+ * Writes every entry of `table` in key order, pausing whenever `over()` says
+ * a slice is full: each slice is one `forEachFrom` walk (as fast as
+ * `forEach`), resumed after the last key written.
+ */
+function* inSlices<V>(table: IntMap<V>, write: (value: V) => void, over: () => boolean): Generator<void, void, void> {
+  let from = 0;
+  for (;;) {
+    let last = -1;
+    let cut = false;
+    table.forEachFrom(from, (value, key) => {
+      write(value);
+      last = key;
+      cut = over();
+      return cut;
+    });
+    if (!cut) return;
+    yield;
+    from = last + 1;
+  }
 }
 
 function sliceLimit(value: number, name: string): number {

@@ -90,6 +90,37 @@ describe('IntMap against a JS Map', () => {
     }
   });
 
+  test.prop([fc.array(fc.tuple(arbKey, arbValue), { maxLength: 150 }), fc.array(fc.oneof(arbKey, fc.constant(U32_MAX + 1)), { minLength: 1, maxLength: 6 }), fc.nat(12)])(
+    'forEachFrom visits exactly the entries at or after its start, in order, and stops when asked; slices resumed after the last key cover the map once',
+    (entries, starts, stopAfter) => {
+      const map = IntMap.from(entries);
+      const sorted = [...new Map(entries).entries()].sort((a, b) => a[0] - b[0]);
+      for (const from of starts) {
+        const seen: [number, unknown][] = [];
+        map.forEachFrom(from, (v, k) => void seen.push([k, v]));
+        expect(seen).toEqual(sorted.filter(([k]) => k >= from));
+        const stopped: number[] = [];
+        map.forEachFrom(from, (_, k) => stopped.push(k) > stopAfter);
+        expect(stopped).toEqual(sorted.filter(([k]) => k >= from).slice(0, stopAfter + 1).map(([k]) => k));
+      }
+      // Walked a slice at a time, as serializeInSlices does.
+      const walked: number[] = [];
+      let next = 0;
+      for (let guard = 0; guard <= sorted.length + 1; guard++) {
+        let last = -1;
+        let count = 0;
+        map.forEachFrom(next, (_, k) => {
+          walked.push(k);
+          last = k;
+          return ++count > stopAfter;
+        });
+        if (last < 0 || count <= stopAfter) break;
+        next = last + 1;
+      }
+      expect(walked).toEqual(sorted.map(([k]) => k));
+    },
+  );
+
   test.prop([arbAnyOps])('random set/delete/get sequences agree with a Map (get, has, size, ascending iteration)', (ops) => {
     let map = IntMap.empty<unknown>();
     const ref = new Map<number, unknown>();

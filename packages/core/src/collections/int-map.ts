@@ -252,6 +252,31 @@ function eachIn<V>(node: Node<V>, shift: number, prefix: number, f: (value: V, k
   return false;
 }
 
+/**
+ * `eachIn` for the entries whose key is at least `from`: subtrees that end
+ * before `from` are skipped whole, so starting in the middle of a large map
+ * costs one descent, not a walk of what comes before.
+ */
+function eachFrom<V>(node: Node<V>, shift: number, prefix: number, from: number, f: (value: V, key: number) => boolean | void): boolean {
+  if (node instanceof Leaf) return node.k >= from && f(node.v, node.k) === true;
+  const n = node.length;
+  let bm = node[0] as number;
+  for (let i = HEAD; i < n; i++) {
+    const c = 31 - Math.clz32(bm & -bm);
+    bm &= bm - 1;
+    const key = (prefix | (c << shift)) >>> 0;
+    if (shift === 0) {
+      if (key >= from && f(node[i] as V, key) === true) return true;
+      continue;
+    }
+    // The slot's subtree holds keys key .. key + 2^shift - 1 (arithmetic: the sum may pass 2^31).
+    if (key + 2 ** shift - 1 < from) continue;
+    const child = node[i] as Node<V>;
+    if (key >= from ? eachIn(child, shift - BITS, key, f) : eachFrom(child, shift - BITS, key, from, f)) return true;
+  }
+  return false;
+}
+
 function assertKey(key: number): void {
   // `key >>> 0 === key` holds exactly for the integers of [0, 2^32) (and -0, which is 0).
   if (key >>> 0 !== key) {
@@ -351,6 +376,15 @@ export class IntMap<V> {
    */
   forEach(f: (value: V, key: number) => boolean | void): void {
     if (this.root !== undefined) eachIn(this.root, this.shift, 0, f);
+  }
+
+  /**
+   * {@link IntMap.forEach} from the first key at least `from`: for walking a
+   * large map a slice at a time (stop with `true`, then start again after the
+   * last key seen).
+   */
+  forEachFrom(from: number, f: (value: V, key: number) => boolean | void): void {
+    if (this.root !== undefined) eachFrom(this.root, this.shift, 0, from, f);
   }
 
   /** The entry with the smallest key, or undefined when empty. */
