@@ -70,6 +70,8 @@ export function restoreCost(bytes: Uint8Array, shape: Shape, runs: number, budge
 }
 
 export interface Sliced {
+  /** The snapshot made (exactly `serialize(state)`). */
+  readonly bytes: Uint8Array;
   readonly slices: number;
   readonly longestMs: number;
   readonly medianMs: number;
@@ -89,12 +91,12 @@ export async function slicedCost(state: HubState, limits: SliceLimits): Promise<
   gc.start();
   const times: number[] = [];
   const steps = serializeInSlices(state, limits);
-  let done = false;
-  while (!done) {
+  let r: IteratorResult<void, Uint8Array>;
+  do {
     const t0 = clock();
-    done = steps.next().done === true;
+    r = steps.next();
     times.push(seconds(clock() - t0));
-  }
+  } while (!r.done);
   const g = await gc.stop();
-  return { slices: times.length, longestMs: Math.max(...times) * 1000, medianMs: median(times) * 1000, seconds: times.reduce((a, b) => a + b, 0), longestGcMs: g.maxPauseMs };
+  return { bytes: r.value, slices: times.length, longestMs: Math.max(...times) * 1000, medianMs: median(times) * 1000, seconds: times.reduce((a, b) => a + b, 0), longestGcMs: g.maxPauseMs };
 }

@@ -29,12 +29,12 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deserialize, redactInput, serialize, serializeInSlices, step, type HubState } from '@dialoghub/core';
+import { deserialize, redactInput, serialize, step, type HubState } from '@dialoghub/core';
 import { JournalStore, journalStats, SNAPSHOT_SLICE, type JournalRecord } from '../../packages/runtime/src/index.js';
 import { populate } from '../core/population.js';
+import { slicedCost } from '../core/snapshot.js';
 import { Workload } from '../core/workload.js';
 import type { Suite, SuiteContext } from '../suites.js';
-import { GcWatch } from '../gc-watch.js';
 import { clock, collect, median, seconds, sig } from '../timing.js';
 
 /**
@@ -220,24 +220,11 @@ async function snapshotFigures(ctx: SuiteContext, root: string, end: HubState): 
   const store = await JournalStore.open({ dir: snapDir });
   await store.recover();
   await store.append([{ seq: 1, now: end.now, input: { type: 'timerFired' } }]);
-  collect();
   // As the hub makes a periodic snapshot: a slice at a time (the loop runs between two), then the store.
-  const gc = new GcWatch();
-  gc.start();
-  const t0 = clock();
-  const slices = serializeInSlices(end, SNAPSHOT_SLICE);
-  const sliceSeconds: number[] = [];
-  let r: IteratorResult<void, Uint8Array>;
-  do {
-    const s0 = clock();
-    r = slices.next();
-    sliceSeconds.push(seconds(clock() - s0));
-  } while (!r.done);
-  const pause = Math.max(...sliceSeconds);
-  const serializing = sliceSeconds.reduce((a, b) => a + b, 0);
-  await store.snapshot(r.value, 1);
-  const write = seconds(clock() - t0);
-  const gcDuring = await gc.stop();
+  const sliced = await slicedCost(end, SNAPSHOT_SLICE);
+  const w0 = clock();
+  await store.snapshot(sliced.bytes, 1);
+  const write = sliced.seconds + seconds(clock() - w0);
   await store.close();
   const size = (await stat(join(snapDir, 'snapshot-1.dhs'))).size;
   ctx.report({ name: 'snapshot_bytes', clients: end.clients.size, value: size, unit: 'bytes', per_client: sig(size / end.clients.size) });
@@ -245,13 +232,13 @@ async function snapshotFigures(ctx: SuiteContext, root: string, end: HubState): 
   ctx.report({
     name: 'snapshot_pause',
     clients: end.clients.size,
-    value: sig(pause * 1000),
+    value: sig(sliced.longestMs),
     unit: 'ms',
     of: `the longest slice of serializeInSlices(state, ${JSON.stringify(SNAPSHOT_SLICE)}): the longest the driver is held by a periodic snapshot (it runs between slices and while the file is written)`,
-    slices: sliceSeconds.length,
-    medianSliceMs: sig(median(sliceSeconds) * 1000),
-    serializeSeconds: sig(serializing),
-    longestGcMs: sig(gcDuring.maxPauseMs),
+    slices: sliced.slices,
+    medianSliceMs: sig(sliced.medianMs),
+    serializeSeconds: sig(sliced.seconds),
+    longestGcMs: sig(sliced.longestGcMs),
   });
   const restores: number[] = [];
   for (let i = 0; i < 3; i++) {

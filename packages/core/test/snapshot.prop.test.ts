@@ -98,14 +98,8 @@ describe('serializeInSlices', () => {
   test.prop([hubs, limit, fc.oneof(limit, fc.constant(undefined))], { numRuns: 150 })(
     'gives exactly the bytes of serialize, pausing once per slice (entries or bytes, whichever limit comes first)',
     (state, entries, bytes) => {
-      const steps = serializeInSlices(state, { entries, ...(bytes === undefined ? { bytes: Infinity } : { bytes }) });
-      let pauses = 0;
-      let r = steps.next();
-      while (!r.done) {
-        pauses++;
-        r = steps.next();
-      }
-      expect(Array.from(r.value)).toEqual(Array.from(serialize(state)));
+      const { pauses, value } = drain(serializeInSlices(state, { entries, ...(bytes === undefined ? { bytes: Infinity } : { bytes }) }));
+      expect(Array.from(value)).toEqual(Array.from(serialize(state)));
       const count = state.profiles.size + state.clients.size + state.sessions.size;
       if (bytes === undefined) expect(pauses).toBe(entries === Infinity ? 0 : Math.floor(count / entries));
       else expect(pauses).toBeLessThanOrEqual(count);
@@ -115,14 +109,8 @@ describe('serializeInSlices', () => {
   test.prop([hubs, limit, fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 300 }))], { numRuns: 200 })(
     'with buffers small enough to fill up (a new one per few entries, joined a buffer per slice at the end), the bytes are the same',
     (state, entries, chunkBytes) => {
-      const steps = slicedWriter(state, { entries, bytes: Infinity }, chunkBytes);
-      let pauses = 0;
-      let r = steps.next();
-      while (!r.done) {
-        pauses++;
-        r = steps.next();
-      }
-      expect(Array.from(r.value)).toEqual(Array.from(serialize(state)));
+      const { pauses, value } = drain(slicedWriter(state, { entries, bytes: Infinity }, chunkBytes));
+      expect(Array.from(value)).toEqual(Array.from(serialize(state)));
       const count = state.profiles.size + state.clients.size + state.sessions.size;
       // The header alone passes 16 bytes: with an entry and buffers that small, one filled up and the
       // join pauses too (unless there is no limit at all: then it is written in one piece).
@@ -132,9 +120,7 @@ describe('serializeInSlices', () => {
   );
 
   test.prop([hubs], { numRuns: 20 })('a byte limit of 1 pauses after every entry', (state) => {
-    const steps = serializeInSlices(state, { entries: Infinity, bytes: 1 });
-    let pauses = 0;
-    while (!steps.next().done) pauses++;
+    const { pauses } = drain(serializeInSlices(state, { entries: Infinity, bytes: 1 }));
     expect(pauses).toBe(state.profiles.size + state.clients.size + state.sessions.size);
   });
 
@@ -142,6 +128,17 @@ describe('serializeInSlices', () => {
     expect(() => serializeInSlices(hubsExample(), { [which]: bad }).next()).toThrow(new RegExp(`slice ${which} must be a positive integer`));
   });
 });
+
+/** Runs a sliced writer to its end: the pauses it made and the bytes it returned. */
+function drain(steps: Generator<void, Uint8Array, void>): { pauses: number; value: Uint8Array } {
+  let pauses = 0;
+  let r = steps.next();
+  while (!r.done) {
+    pauses++;
+    r = steps.next();
+  }
+  return { pauses, value: r.value };
+}
 
 function hubsExample() {
   return fc.sample(hubs, { numRuns: 1, seed: 1 })[0]!;
